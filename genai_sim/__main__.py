@@ -1,0 +1,3 @@
+from genai_sim.cli import main
+
+raise SystemExit(main())

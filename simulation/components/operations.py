@@ -1,0 +1,80 @@
+"""Operations kinds: autoscaler (attached to a node) and observability (cost only)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from simulation.components.common import HOURS_PER_MONTH
+from simulation.engine.request import Request
+from simulation.engine.runtime import NodeRuntime, Station
+from simulation.params import Param
+from simulation.registry import ComponentKind, register
+
+
+class Autoscaler(NodeRuntime):
+    """Every ``interval_s`` compares the target's utilisation with the goal and, after the scale-out delay,
+    changes its replica count within [min, max]."""
+
+    def __init__(self, sim: Any, node: Any, params: dict[str, Any]) -> None:
+        super().__init__(sim, node, params)
+        self.events: list[tuple[float, int]] = []
+        if params["target"]:
+            sim.call_later(0.0, self._tick)
+
+    def accept(self, req: Request) -> None:  # pragma: no cover - structural check forbids edges
+        self.sim.finish(self, req)
+
+    def _tick(self) -> None:
+        rt = self.sim.runtimes.get(self.params["target"])
+        if isinstance(rt, Station):
+            per_replica = rt.servers // max(rt.replicas, 1)
+            util = (rt.busy + rt.queued) / max(rt.servers, 1)
+            want = math.ceil(rt.replicas * util / float(self.params["target_utilization"])) if util else 1
+            want = max(int(self.params["min_replicas"]), min(int(self.params["max_replicas"]), want))
+            if want != rt.replicas:
+                self.sim.call_later(float(self.params["scale_out_delay_s"]) if want > rt.replicas else 0.0,
+                                    self._apply, rt, want, per_replica)
+        self.sim.call_later(float(self.params["interval_s"]), self._tick)
+
+    def _apply(self, rt: Station, want: int, per_replica: int) -> None:
+        rt._account(self.sim.now)
+        rt.replicas = want
+        rt.servers = want * per_replica
+        self.events.append((self.sim.now, want))
+        while rt.queue and rt.busy < rt.servers:
+            entry = rt.queue.popleft()
+            if entry[2]:
+                entry[2] = False
+                rt.queued -= 1
+                rt._start(entry[0], entry[1], self.sim.now)
+
+    def stats(self) -> dict[str, Any]:
+        return {"served": 0, "replicas": 1, "scaling_events": len(self.events)}
+
+
+register(ComponentKind(
+    "autoscaler", "operations", "Autoscaler",
+    "Attached to one node (by id): adds replicas when utilisation stays above the target, after a scale-out delay.",
+    (Param("target", "str", "", help="Id of the node it scales."),
+     Param("target_utilization", "float", 0.7, "fraction", 0.05, 1, help="Utilisation it aims for.",
+           source="common default of cloud autoscalers (e.g. Kubernetes HPA examples use 50–80 %)"),
+     Param("scale_out_delay_s", "float", 120.0, "s", 0, 86400, help="Time to bring up a replica.",
+           source="assumption: VM/pod start plus model load"),
+     Param("interval_s", "float", 30.0, "s", 1, 86400, help="How often it checks."),
+     Param("min_replicas", "int", 1, "replicas", 1, 10000),
+     Param("max_replicas", "int", 10, "replicas", 1, 10000)),
+    Autoscaler, icon="autoscaler"))
+
+
+class CostOnly(NodeRuntime):
+    def accept(self, req: Request) -> None:  # pragma: no cover - structural check forbids edges
+        self.sim.finish(self, req)
+
+
+register(ComponentKind(
+    "observability", "operations", "Observability",
+    "Logging, tracing and metrics: a monthly cost, no effect on requests.",
+    (Param("usd_per_month", "float", 500.0, "USD/month", 0, 1e9, help="Monthly bill.",
+           source="assumption; set your own"),),
+    CostOnly, lambda p: float(p["usd_per_month"]) / HOURS_PER_MONTH, icon="observability"))

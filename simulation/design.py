@@ -1,0 +1,175 @@
+"""The design model: nodes, edges, workload, SLOs and budget, with change events.
+
+Every mutation goes through a method here and emits one event, so views (the Qt scene, the
+inspector) are projections of the model and undo commands only need to call these methods.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+Listener = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class Node:
+    id: str
+    kind: str
+    name: str = ""
+    pos: tuple[float, float] = (0.0, 0.0)
+    params: dict[str, Any] = field(default_factory=dict)
+    faults: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return self.name or self.id
+
+
+@dataclass
+class Edge:
+    source: str
+    target: str
+    weight: float = 1.0
+    when: str | None = None
+    latency_ms: float = 0.0
+    label: str | None = None
+    retry_budget: int | None = None
+
+    def key(self) -> tuple[str, str, str | None]:
+        return (self.source, self.target, self.when)
+
+
+@dataclass
+class Design:
+    name: str = "Untitled design"
+    description: str = ""
+    workload: dict[str, Any] = field(default_factory=dict)
+    slo: dict[str, float] = field(default_factory=dict)
+    budget: dict[str, float] = field(default_factory=dict)
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # "results", "sweeps", "notes" kept on save
+    _listeners: list[Listener] = field(default_factory=list, repr=False, compare=False)
+
+    # -- observation ---------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _emit(self, event: str, **payload: Any) -> None:
+        for listener in list(self._listeners):
+            listener(event, payload)
+
+    # -- queries -------------------------------------------------------------------------------
+    def node(self, node_id: str) -> Node:
+        for n in self.nodes:
+            if n.id == node_id:
+                return n
+        raise KeyError(node_id)
+
+    def has_node(self, node_id: str) -> bool:
+        return any(n.id == node_id for n in self.nodes)
+
+    def node_index(self, node_id: str) -> int:
+        for i, n in enumerate(self.nodes):
+            if n.id == node_id:
+                return i
+        raise KeyError(node_id)
+
+    def out_edges(self, node_id: str) -> list[Edge]:
+        return [e for e in self.edges if e.source == node_id]
+
+    def in_edges(self, node_id: str) -> list[Edge]:
+        return [e for e in self.edges if e.target == node_id]
+
+    def edges_of(self, node_id: str) -> list[tuple[int, Edge]]:
+        return [(i, e) for i, e in enumerate(self.edges) if node_id in (e.source, e.target)]
+
+    def new_id(self, base: str) -> str:
+        stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in base.lower()) or "node"
+        taken = {n.id for n in self.nodes}
+        if stem not in taken:
+            return stem
+        i = 2
+        while f"{stem}{i}" in taken:
+            i += 1
+        return f"{stem}{i}"
+
+    # -- mutations (each emits one event) -------------------------------------------------------
+    def add_node(self, node: Node, index: int | None = None) -> None:
+        if self.has_node(node.id):
+            raise ValueError(f"duplicate node id {node.id!r}")
+        index = len(self.nodes) if index is None else index
+        self.nodes.insert(index, node)
+        self._emit("node_added", node=node, index=index)
+
+    def remove_node(self, node_id: str) -> tuple[Node, int]:
+        """Remove a node that has no edges left (callers remove its edges first, in order)."""
+        assert not self.edges_of(node_id), "remove the node's edges first"
+        index = self.node_index(node_id)
+        node = self.nodes.pop(index)
+        self._emit("node_removed", node=node, index=index)
+        return node, index
+
+    def move_node(self, node_id: str, pos: tuple[float, float]) -> None:
+        node = self.node(node_id)
+        node.pos = (float(pos[0]), float(pos[1]))
+        self._emit("node_moved", node=node)
+
+    def rename_node(self, node_id: str, name: str) -> None:
+        node = self.node(node_id)
+        node.name = name
+        self._emit("node_changed", node=node, field="name")
+
+    def set_param(self, node_id: str, name: str, value: Any) -> None:
+        """Set a parameter; ``value=None`` removes it (the kind's default applies again)."""
+        node = self.node(node_id)
+        if value is None:
+            node.params.pop(name, None)
+        else:
+            node.params[name] = copy.deepcopy(value)
+        self._emit("node_changed", node=node, field=f"params.{name}")
+
+    def set_faults(self, node_id: str, faults: dict[str, Any]) -> None:
+        node = self.node(node_id)
+        node.faults = copy.deepcopy(faults)
+        self._emit("node_changed", node=node, field="faults")
+
+    def add_edge(self, edge: Edge, index: int | None = None) -> None:
+        index = len(self.edges) if index is None else index
+        self.edges.insert(index, edge)
+        self._emit("edge_added", edge=edge, index=index)
+
+    def remove_edge(self, index: int) -> Edge:
+        edge = self.edges.pop(index)
+        self._emit("edge_removed", edge=edge, index=index)
+        return edge
+
+    def set_edge(self, index: int, **attrs: Any) -> None:
+        edge = self.edges[index]
+        for key, value in attrs.items():
+            setattr(edge, key, value)
+        self._emit("edge_changed", edge=edge, index=index)
+
+    def set_section(self, section: str, value: Any) -> None:
+        """Replace ``workload``, ``slo``, ``budget``, ``name`` or ``description``."""
+        assert section in ("workload", "slo", "budget", "name", "description")
+        setattr(self, section, copy.deepcopy(value))
+        self._emit("design_changed", field=section)
+
+    def replace_with(self, other: Design) -> None:
+        """Take over another design's content (open, revert) and tell views to rebuild."""
+        for name in ("name", "description", "workload", "slo", "budget", "nodes", "edges", "extra"):
+            setattr(self, name, getattr(other, name))
+        self._emit("reset")
+
+    def clone(self) -> Design:
+        twin = Design()
+        for name in ("name", "description", "workload", "slo", "budget", "nodes", "edges", "extra"):
+            setattr(twin, name, copy.deepcopy(getattr(self, name)))
+        return twin

@@ -1,0 +1,355 @@
+"""The SimPy engine: callback-based so a request costs a handful of events, not a process each."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import simpy
+
+from simulation.design import Design, Edge
+from simulation.engine.request import Request
+from simulation.engine.runtime import NodeRuntime
+from simulation.errors import DesignError
+from simulation.registry import get_kind
+from simulation.workload import open_arrivals, request_classes
+
+ProgressFn = Callable[[float, float], None]  # (fraction done, simulated seconds)
+TIMELINE_POINTS = 400
+CHUNKS = 1000  # the run advances in chunks: progress, cancellation and timeline samples happen between them
+MAX_FANOUT_DEPTH = 64
+
+
+class Cancelled(Exception):
+    pass
+
+
+class _Route:
+    """Pre-computed out edges of one node: conditional edges by outcome, plain edges with weights."""
+
+    __slots__ = ("by_outcome", "plain", "cum", "total", "is_fanout", "join")
+
+    def __init__(self, edges: list[Edge], is_fanout: bool, join: str | None) -> None:
+        self.by_outcome: dict[str, list[Edge]] = {}
+        self.plain: list[Edge] = []
+        for e in edges:
+            if e.when:
+                self.by_outcome.setdefault(e.when, []).append(e)
+            else:
+                self.plain.append(e)
+        self.cum = np.cumsum([e.weight for e in self.plain]) if self.plain else np.zeros(0)
+        self.total = float(self.cum[-1]) if len(self.cum) else 0.0
+        self.is_fanout = is_fanout
+        self.join = join
+
+
+class Simulation:
+    def __init__(self, design: Design, seed: int | None = None, duration_s: float | None = None,
+                 progress: ProgressFn | None = None, warmup_s: float | None = None,
+                 record_hops: bool = True) -> None:
+        from simulation.analysis.structure import structural_errors
+
+        self.design = design
+        w = design.workload
+        self.seed = int(w.get("seed", 0) if seed is None else seed)
+        self.duration = float(duration_s if duration_s is not None else w.get("duration_s", 600.0))
+        self.warmup = float(w.get("warmup_s", 0.0) if warmup_s is None else warmup_s)
+        if self.warmup >= self.duration:
+            self.warmup = 0.0
+        self.progress = progress
+        self.record_hops = record_hops
+        self._cancel = False
+        self._seq = np.random.SeedSequence(self.seed)
+        self.env = simpy.Environment()
+        problems = structural_errors(design)
+        if problems:
+            raise DesignError(problems[0])
+        base = design.extra.get("_base_dir")
+        self.base_dir = Path(base) if base else None
+        self.runtimes: dict[str, NodeRuntime] = {}
+        for node in design.nodes:
+            kind = get_kind(node.kind)
+            params = kind.resolved_params(node.params)
+            if kind.runtime is None:
+                raise DesignError(f"kind {node.kind} cannot be simulated yet", f"nodes.{node.id}")
+            rt = kind.runtime(self, node, params)
+            rt.buffers = kind.buffers_output(params)
+            self.runtimes[node.id] = rt
+        self.routes = {
+            n.id: _Route(design.out_edges(n.id), n.kind == "fanout",
+                         (self.runtimes[n.id].params.get("join") or None) if n.kind == "fanout" else None)
+            for n in design.nodes
+        }
+        self._route_rng = self.rng("routing")
+        self.clients = [n.id for n in design.nodes if n.kind == "client"]
+        self.done: list[Request] = []
+        self.arrived = 0
+        self.measured_arrived = 0
+        self.in_flight = 0
+        self._next_id = 0
+        self.timeline: dict[str, Any] = {"t": [], "completed": [], "nodes": {nid: [] for nid in self.runtimes}}
+        self._classes = request_classes(w, self.base_dir)
+        self._class_rng = self.rng("classes")
+        self._tok_rng = self.rng("tokens")
+        weights = np.array([c.weight for c in self._classes], dtype=float)
+        self._class_cum = np.cumsum(weights / weights.sum())
+        self._joins: dict[int, list[Request]] = {}
+
+    # -- public helpers for node behaviours -----------------------------------------------------
+    def rng(self, name: str) -> np.random.Generator:
+        """An independent stream per name: same seed and names give the same numbers."""
+        key = [int(b) for b in name.encode("utf-8")]
+        return np.random.default_rng(np.random.SeedSequence(entropy=self.seed, spawn_key=tuple(key)))
+
+    @property
+    def now(self) -> float:
+        return self.env._now
+
+    def call_later(self, delay: float, fn: Callable[..., Any], *args: Any) -> None:
+        ev = simpy.events.Timeout(self.env, delay if delay > 0 else 0.0)
+        ev.callbacks.append(lambda _ev: fn(*args))
+
+    def cancel(self) -> None:
+        self._cancel = True
+
+    # -- request life ---------------------------------------------------------------------------
+    def _new_request(self, t: float, isl: int | None, osl: int | None) -> Request:
+        idx = 0
+        if len(self._classes) > 1:
+            idx = int(np.searchsorted(self._class_cum, self._class_rng.random(), side="right"))
+            idx = min(idx, len(self._classes) - 1)
+        c = self._classes[idx]
+        if isl is None:
+            isl = max(1, int(round(c.input_tokens.sample(self._tok_rng))))
+        if osl is None:
+            osl = max(1, int(round(c.output_tokens.sample(self._tok_rng))))
+        req = Request(self._next_id, c.name, t, isl, osl)
+        self._next_id += 1
+        req.measured = t >= self.warmup
+        self.arrived += 1
+        self.measured_arrived += req.measured
+        self.in_flight += 1
+        return req
+
+    def _inject(self, req: Request, client: str) -> None:
+        self.runtimes[client].accept(req)
+
+    def finish(self, rt: NodeRuntime, req: Request, outcome: str | None = None) -> None:
+        """Route ``req`` on from node ``rt`` by its out edges and the node's outcome."""
+        route = self.routes[rt.id]
+        if rt.buffers and req.first_token is not None:
+            req.buffered = True
+        if outcome is not None:
+            edges = route.by_outcome.get(outcome)
+            if edges:
+                if outcome in ("error", "timeout", "fallback"):
+                    req.fallback = True
+                self._follow(edges[0], req)
+                return
+            if outcome == "blocked":
+                self._end(req, "blocked")
+                return
+            if outcome in ("hit", "done"):  # a cache hit / finished agent answers without a matching edge
+                self._leaf(req)
+                return
+            if outcome in ("error", "timeout", "dropped", "failed"):
+                self._end(req, "failed" if outcome in ("error", "failed") else outcome)
+                return
+        if route.is_fanout and route.plain:
+            self._fan_out(rt, req, route)
+            return
+        plain = route.plain
+        if not plain:
+            self._leaf(req)
+        elif len(plain) == 1:
+            self._follow(plain[0], req)
+        else:
+            x = self._route_rng.random() * route.total
+            i = int(np.searchsorted(route.cum, x, side="right"))
+            self._follow(plain[min(i, len(plain) - 1)], req)
+
+    def node_error(self, rt: NodeRuntime, req: Request, enter: float, kind: str, record_hop: bool = True) -> None:
+        """A node failed a request (outage, error, full queue, timeout): take an error edge or fail it."""
+        now = self.env._now
+        if record_hop:
+            req.hops.append((rt.id, enter, now))
+        route = self.routes[rt.id]
+        for outcome in ((kind, "error") if kind != "error" else ("error",)):
+            edges = route.by_outcome.get(outcome) or route.by_outcome.get("fallback")
+            if edges:
+                req.fallback = True
+                budget = edges[0].retry_budget
+                if budget is not None and edges[0].target == rt.id:
+                    if req.retries >= budget:
+                        break
+                    req.retries += 1
+                self._follow(edges[0], req)
+                return
+        self._end(req, {"error": "failed", "dropped": "dropped", "timeout": "timeout"}.get(kind, "failed"))
+
+    def _follow(self, edge: Edge, req: Request) -> None:
+        target = self.runtimes[edge.target]
+        if req.parent is not None and self.routes_join_of(req) == edge.target:
+            self._branch_done(req)
+            return
+        if edge.latency_ms:
+            self.call_later(edge.latency_ms / 1000.0, target.accept, req)
+        else:
+            target.accept(req)
+
+    @staticmethod
+    def routes_join_of(req: Request) -> str | None:
+        return req.parent.join if req.parent is not None else None
+
+    def _fan_out(self, rt: NodeRuntime, req: Request, route: _Route) -> None:
+        req.pending = len(route.plain)
+        req.join = route.join
+        self._joins[req.id] = []
+        for e in route.plain:
+            child = Request(req.id, req.cls, req.arrival, req.input_tokens, req.output_tokens)
+            child.context_tokens = req.context_tokens
+            child.measured = req.measured
+            child.parent = req
+            child.hops = []
+            self._follow_branch(e, child)
+
+    def _follow_branch(self, edge: Edge, child: Request) -> None:
+        target = self.runtimes[edge.target]
+        if edge.latency_ms:
+            self.call_later(edge.latency_ms / 1000.0, target.accept, child)
+        else:
+            target.accept(child)
+
+    def _branch_done(self, child: Request) -> None:
+        parent = child.parent
+        assert parent is not None
+        self._joins[parent.id].append(child)
+        parent.pending -= 1
+        if parent.pending:
+            return
+        children = self._joins.pop(parent.id)
+        parent.hops.extend(h for c in children for h in c.hops)
+        base = parent.context_tokens
+        parent.context_tokens = base + sum(c.context_tokens - base for c in children)
+        parent.variable_cost_usd += sum(c.variable_cost_usd for c in children)
+        bad = [c for c in children if c.status != "ok"]
+        for c in children:
+            if c.first_token is not None and (parent.first_token is None or c.llm_done > parent.llm_done):
+                parent.first_token, parent.llm_done, parent.itl_runs = c.first_token, c.llm_done, c.itl_runs
+        if bad:
+            self._end(parent, bad[0].status)
+            return
+        join = parent.join
+        if join:
+            self.runtimes[join].accept(parent)
+        else:
+            self._leaf(parent)
+
+    def _leaf(self, req: Request) -> None:
+        if req.parent is not None:
+            self._branch_done(req)
+            return
+        self._end(req, "ok")
+
+    def _end(self, req: Request, status: str) -> None:
+        if req.parent is not None:
+            req.status = status
+            self._branch_done(req)
+            return
+        req.status = status if req.status == "ok" else req.status
+        req.end = self.env._now
+        self.in_flight -= 1
+        if req.measured:
+            self.done.append(req)
+        if self._closed:
+            think = self._think.sample(self._think_rng) / 1000.0 if self._think else 0.0
+            t = self.env._now + think
+            if t < self.duration:
+                self.call_later(think, self._closed_arrival, req.user)
+
+    # -- arrivals -------------------------------------------------------------------------------
+    _closed = False
+    _think = None
+
+    def _closed_arrival(self, user: int) -> None:
+        req = self._new_request(self.env._now, None, None)
+        req.user = user
+        self._inject(req, self.clients[user % len(self.clients)])
+
+    def _start_arrivals(self) -> None:
+        from simulation.distributions import parse_dist
+
+        arrival = self.design.workload.get("arrival", {"process": "poisson", "rate_per_s": 1.0})
+        if arrival["process"] == "closed":
+            self._closed = True
+            self._think = parse_dist(arrival["think_time"], "think_time") if "think_time" in arrival else None
+            self._think_rng = self.rng("think")
+            for user in range(int(arrival["concurrency"])):
+                self.call_later(0.0, self._closed_arrival, user)
+            return
+        gen = open_arrivals(self.design.workload, self.rng("arrivals"), self.duration, self.base_dir)
+        clients = self.clients
+        n_clients = len(clients)
+        env = self.env
+
+        def next_arrival(_ev: Any = None, pending: list[Any] = [None]) -> None:  # noqa: B006
+            item = pending[0]
+            if item is not None:
+                t, isl, osl = item
+                req = self._new_request(t, isl, osl)
+                self._inject(req, clients[req.id % n_clients] if n_clients > 1 else clients[0])
+            nxt = next(gen, None)
+            pending[0] = nxt
+            if nxt is not None:
+                ev = simpy.events.Timeout(env, max(nxt[0] - env._now, 0.0))
+                ev.callbacks.append(next_arrival)
+
+        next_arrival()
+
+    # -- running --------------------------------------------------------------------------------
+    def run(self, drain_s: float | None = None) -> Any:
+        from simulation.metrics import RunResult
+
+        wall0 = time.perf_counter()
+        self._start_arrivals()
+        if self.warmup > 0:
+            self.call_later(self.warmup, self._end_warmup)
+        drain = drain_s if drain_s is not None else max(60.0, 0.5 * self.duration)
+        horizon = self.duration + drain
+        step = self.duration / CHUNKS
+        sample_every = max(1, CHUNKS // TIMELINE_POINTS)
+        cancelled = False
+        t = 0.0
+        i = 0
+        try:
+            while True:
+                i += 1
+                t = min(i * step, horizon)
+                self.env.run(until=t)
+                if i % sample_every == 0:
+                    self._sample()
+                if self._cancel:
+                    raise Cancelled
+                if self.progress:
+                    self.progress(min(t / self.duration, 1.0), t)
+                if t >= self.duration and (self.in_flight == 0 or t >= horizon):
+                    break
+                if t >= self.duration and not self.env._queue:
+                    break
+        except Cancelled:
+            cancelled = True
+        return RunResult.build(self, wall_s=time.perf_counter() - wall0, cancelled=cancelled, end_t=self.env._now)
+
+    def _end_warmup(self) -> None:
+        for rt in self.runtimes.values():
+            rt.reset_stats()
+
+    def _sample(self) -> None:
+        tl = self.timeline
+        tl["t"].append(self.env._now)
+        tl["completed"].append(len(self.done))
+        for nid, rt in self.runtimes.items():
+            tl["nodes"][nid].append(rt.sample())
+

@@ -1,0 +1,191 @@
+"""Node behaviours: the base class and the generic M/M/c-style station most kinds use."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from simulation.design import Node
+    from simulation.engine.core import Simulation
+    from simulation.engine.request import Request
+
+
+class NodeRuntime:
+    """Base of every node behaviour. Subclasses call ``self.sim.finish(self, req, outcome)`` when done."""
+
+    buffers = False  # holds a streamed answer until complete (output guardrail in buffering mode)
+
+    def __init__(self, sim: Simulation, node: Node, params: dict[str, Any]) -> None:
+        self.sim = sim
+        self.node = node
+        self.id = node.id
+        self.params = params
+        self.replicas = int(params.get("replicas", 1))
+        self.rng: np.random.Generator = sim.rng(f"node:{node.id}")
+        self.served = 0
+        self.spent_usd = 0.0  # pay-per-use spend of measured requests (API tokens, tool calls)
+        faults = node.faults or {}
+        self.error_rate = float(faults.get("error_rate", 0.0))
+        self.slowdown = float(faults.get("slowdown", 1.0))
+        self.outages = [tuple(w) for w in faults.get("outages", [])]
+        self.slow_windows = [tuple(w) for w in faults.get("slowdown_windows", [])]
+
+    # -- engine hooks ----------------------------------------------------------------------------
+    def accept(self, req: Request) -> None:
+        raise NotImplementedError
+
+    def stats(self) -> dict[str, Any]:
+        return {"served": self.served, "replicas": self.replicas}
+
+    def sample(self) -> dict[str, float]:
+        """Instantaneous state for timelines (queue depth, busy servers...)."""
+        return {}
+
+    def reset_stats(self) -> None:
+        """Called at the end of warm-up."""
+        self.served = 0
+
+    def charge(self, req: Request, usd: float) -> None:
+        """Pay-per-use spend, kept on the request and on the node for the cost breakdown."""
+        req.variable_cost_usd += usd
+        if req.measured:
+            self.spent_usd += usd
+
+    # -- fault helpers ---------------------------------------------------------------------------
+    def is_down(self, t: float) -> bool:
+        return any(a <= t < b for a, b in self.outages)
+
+    def slow_factor(self, t: float) -> float:
+        f = self.slowdown
+        for a, b, k in self.slow_windows:
+            if a <= t < b:
+                f *= k
+        return f
+
+
+class Station(NodeRuntime):
+    """``replicas × concurrency`` servers sharing one FIFO queue, with a queue limit and a queue timeout.
+
+    One shared queue models the node's own balancer sending work to the first free server (join the
+    shortest queue); with Poisson arrivals and exponential service it is exactly M/M/c.
+    """
+
+    def __init__(self, sim: Simulation, node: Node, params: dict[str, Any]) -> None:
+        super().__init__(sim, node, params)
+        self.servers = self.replicas * int(params.get("concurrency", 1))
+        self.queue_limit = int(params.get("queue_limit", 0))
+        self.timeout_s = float(params.get("timeout_ms", 0.0)) / 1000.0
+        self.busy = 0
+        self.queue: deque[list[Any]] = deque()
+        self.queued = 0  # live entries (timed-out ones stay in the deque until popped)
+        self._last_t = 0.0
+        self._busy_area = 0.0
+        self._queue_area = 0.0
+        self._t0 = 0.0
+        self.waits: list[float] = []
+        self.dropped = 0
+        self.timed_out = 0
+
+    # subclasses -------------------------------------------------------------------------------
+    def service_time(self, req: Request) -> float:
+        raise NotImplementedError
+
+    def outcome(self, req: Request) -> str | None:
+        return None
+
+    # mechanics --------------------------------------------------------------------------------
+    def _account(self, now: float) -> None:
+        dt = now - self._last_t
+        if dt:
+            self._busy_area += self.busy * dt
+            self._queue_area += self.queued * dt
+            self._last_t = now
+
+    def accept(self, req: Request) -> None:
+        now = self.sim.env._now
+        if self.outages and self.is_down(now):
+            self.sim.node_error(self, req, now, "error")
+            return
+        self._account(now)
+        if self.busy < self.servers:
+            self._start(req, now, now)
+            return
+        if self.queue_limit and self.queued >= self.queue_limit:
+            self.dropped += 1
+            self.sim.node_error(self, req, now, "dropped")
+            return
+        entry = [req, now, True]
+        self.queue.append(entry)
+        self.queued += 1
+        if self.timeout_s:
+            self.sim.call_later(self.timeout_s, self._expire, entry)
+
+    def _expire(self, entry: list[Any]) -> None:
+        if not entry[2]:
+            return
+        entry[2] = False
+        now = self.sim.env._now
+        self._account(now)
+        self.queued -= 1
+        self.timed_out += 1
+        self.sim.node_error(self, entry[0], entry[1], "timeout")
+
+    def _start(self, req: Request, enter: float, now: float) -> None:
+        self.busy += 1
+        if req.measured:
+            self.waits.append(now - enter)
+        dt = self.service_time(req)
+        if self.slowdown != 1.0 or self.slow_windows:
+            dt *= self.slow_factor(now)
+        self.sim.call_later(dt, self._done, req, enter)
+
+    def _done(self, req: Request, enter: float) -> None:
+        now = self.sim.env._now
+        self._account(now)
+        self.busy -= 1
+        self.served += 1
+        queue = self.queue
+        while queue:
+            entry = queue.popleft()
+            if entry[2]:
+                entry[2] = False
+                self.queued -= 1
+                self._start(entry[0], entry[1], now)
+                break
+        req.hops.append((self.id, enter, now))
+        if self.error_rate and self.rng.random() < self.error_rate:
+            self.sim.node_error(self, req, now, "error", record_hop=False)
+            return
+        self.sim.finish(self, req, self.outcome(req))
+
+    # statistics -------------------------------------------------------------------------------
+    def reset_stats(self) -> None:
+        now = self.sim.env._now
+        self._account(now)
+        self._busy_area = self._queue_area = 0.0
+        self._t0 = now
+        self.served = 0
+        self.dropped = self.timed_out = 0
+
+    def sample(self) -> dict[str, float]:
+        return {"queue": float(self.queued), "busy": float(self.busy), "utilization": self.busy / self.servers}
+
+    def stats(self) -> dict[str, Any]:
+        now = self.sim.env._now
+        self._account(now)
+        span = max(now - self._t0, 1e-12)
+        waits = np.asarray(self.waits) if self.waits else np.zeros(1)
+        return {
+            "utilization": self._busy_area / (span * self.servers),
+            "mean_queue": self._queue_area / span,
+            "mean_wait_ms": float(waits.mean() * 1000),
+            "p99_wait_ms": float(np.percentile(waits, 99) * 1000),
+            "served": self.served,
+            "replicas": self.replicas,
+            "servers": self.servers,
+            "dropped": self.dropped,
+            "timed_out": self.timed_out,
+        }

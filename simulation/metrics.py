@@ -1,0 +1,205 @@
+"""Run results: per-request records, SPEC §6 metrics (as `vllm bench serve` defines them), SLOs and cost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from simulation.components.common import HOURS_PER_MONTH
+from simulation.registry import get_kind
+
+if TYPE_CHECKING:
+    from simulation.engine.core import Simulation
+
+STATS = ("mean", "p50", "p90", "p95", "p99")
+_PCT = {"p50": 50, "p90": 90, "p95": 95, "p99": 99}
+STATUSES = ("completed", "failed", "blocked", "timeout", "dropped")
+
+
+def summarize(values: np.ndarray, weights: np.ndarray | None = None) -> dict[str, float]:
+    """Mean and percentiles in ms; weighted values (run-length encoded ITLs) use the inverted CDF."""
+    if values.size == 0:
+        return {s: 0.0 for s in STATS}
+    if weights is None:
+        out = {"mean": float(values.mean())}
+        pct = np.percentile(values, [50, 90, 95, 99])
+        out.update({s: float(v) for s, v in zip(_PCT, pct)})
+        return out
+    order = np.argsort(values)
+    v, w = values[order], weights[order]
+    cum = np.cumsum(w)
+    total = cum[-1]
+    out = {"mean": float((values * weights).sum() / total)}
+    for s, q in _PCT.items():
+        out[s] = float(v[min(np.searchsorted(cum, q / 100 * total), len(v) - 1)])
+    return out
+
+
+@dataclass
+class RunResult:
+    design_name: str
+    seed: int
+    simulated_s: float
+    wall_s: float
+    window_s: float
+    cancelled: bool
+    arrival: np.ndarray
+    e2e_ms: np.ndarray
+    ttft_ms: np.ndarray
+    tpot_ms: np.ndarray              # NaN where undefined (no LLM or one output token)
+    output_tokens: np.ndarray
+    input_tokens: np.ndarray
+    status: list[str]
+    itl_ms: np.ndarray
+    itl_weight: np.ndarray
+    counts: dict[str, int]
+    node_stats: dict[str, dict[str, Any]]
+    node_cost: dict[str, dict[str, float]]
+    slo: dict[str, float]
+    timeline: dict[str, Any] = field(default_factory=dict)
+    hops: list[list[tuple[str, float, float]]] = field(default_factory=list)
+    review: list[dict[str, Any]] = field(default_factory=list)
+
+    # -- construction ---------------------------------------------------------------------------
+    @classmethod
+    def build(cls, sim: Simulation, wall_s: float, cancelled: bool, end_t: float) -> RunResult:
+        done = sim.done
+        n = len(done)
+        arrival = np.fromiter((r.arrival for r in done), float, n)
+        end = np.fromiter((r.end for r in done), float, n)
+        e2e = (end - arrival) * 1000.0
+        ttft = np.empty(n)
+        tpot = np.full(n, np.nan)
+        itl_v: list[float] = []
+        itl_w: list[int] = []
+        for i, r in enumerate(done):
+            if r.first_token is None or r.status != "ok":
+                ttft[i] = e2e[i]
+                continue
+            if r.buffered:
+                ttft[i] = e2e[i]
+            else:  # nodes after the LLM stream the answer: they shift the first token as they shift the last
+                ttft[i] = (r.first_token + (r.end - r.llm_done) - r.arrival) * 1000.0
+            if r.output_tokens > 1:
+                tpot[i] = (e2e[i] - ttft[i]) / (r.output_tokens - 1)
+                if r.buffered:
+                    continue
+                for gap, count in r.itl_runs:
+                    itl_v.append(gap * 1000.0)
+                    itl_w.append(count)
+        status = [r.status for r in done]
+        counts = {s: 0 for s in STATUSES}
+        for s in status:
+            counts["completed" if s == "ok" else s] += 1
+        unfinished = sim.measured_arrived - n
+        counts["dropped"] += max(unfinished, 0)
+        counts = {"arrived": sim.measured_arrived, **counts, "unfinished": max(unfinished, 0)}
+        window = max(min(end_t, sim.duration) - sim.warmup, 1e-9) if not cancelled else max(end_t - sim.warmup, 1e-9)
+        node_stats = {nid: rt.stats() for nid, rt in sim.runtimes.items()}
+        node_cost = {}
+        for node in sim.design.nodes:
+            rt = sim.runtimes[node.id]
+            fixed = get_kind(node.kind).hourly_cost(rt.params)
+            variable = rt.spent_usd / window * 3600.0
+            node_cost[node.id] = {"fixed_usd_per_hour": fixed, "variable_usd_per_hour": variable}
+        res = cls(sim.design.name, sim.seed, float(end_t), wall_s, window, cancelled, arrival, e2e, ttft, tpot,
+                  np.fromiter((r.output_tokens for r in done), float, n),
+                  np.fromiter((r.input_tokens for r in done), float, n), status,
+                  np.asarray(itl_v, float), np.asarray(itl_w, float), counts, node_stats, node_cost,
+                  dict(sim.design.slo), sim.timeline)
+        if sim.record_hops:
+            res.hops = [r.hops for r in done[:5000]]
+        return res
+
+    # -- metrics --------------------------------------------------------------------------------
+    @property
+    def ok(self) -> np.ndarray:
+        return np.array([s == "ok" for s in self.status], dtype=bool)
+
+    def metrics(self) -> dict[str, dict[str, float]]:
+        ok = self.ok
+        tpot = self.tpot_ms[ok]
+        return {
+            "ttft_ms": summarize(self.ttft_ms[ok]),
+            "tpot_ms": summarize(tpot[~np.isnan(tpot)]),
+            "itl_ms": summarize(self.itl_ms, self.itl_weight) if self.itl_ms.size else summarize(np.zeros(0)),
+            "e2e_ms": summarize(self.e2e_ms[ok]),
+        }
+
+    def error_rate(self) -> float:
+        c = self.counts
+        bad = c["failed"] + c["timeout"] + c["dropped"]
+        return bad / c["arrived"] if c["arrived"] else 0.0
+
+    def slo_report(self, metrics: dict[str, dict[str, float]] | None = None) -> dict[str, dict[str, Any]]:
+        metrics = metrics or self.metrics()
+        out: dict[str, dict[str, Any]] = {}
+        for key, target in self.slo.items():
+            if key == "error_rate_max":
+                actual = self.error_rate()
+            else:
+                metric, stat, _ = key.split("_")
+                actual = metrics[f"{metric}_ms"][stat]
+            out[key] = {"target": target, "actual": actual, "met": bool(actual <= target)}
+        return out
+
+    def goodput_count(self) -> int:
+        """Completed requests meeting every per-request latency SLO (each target applied per request)."""
+        ok = self.ok.copy()
+        for key, target in self.slo.items():
+            if key == "error_rate_max":
+                continue
+            metric = key.split("_")[0]
+            if metric == "ttft":
+                ok &= self.ttft_ms <= target
+            elif metric == "e2e":
+                ok &= self.e2e_ms <= target
+            else:  # tpot / itl: a request's mean inter-token time
+                ok &= ~(self.tpot_ms > target)
+        return int(ok.sum())
+
+    def cost(self) -> dict[str, Any]:
+        per_hour = sum(c["fixed_usd_per_hour"] + c["variable_usd_per_hour"] for c in self.node_cost.values())
+        completed = self.counts["completed"]
+        req_per_hour = completed / self.window_s * 3600.0
+        tokens_per_hour = float(self.output_tokens[self.ok].sum()) / self.window_s * 3600.0
+        by_node = {
+            nid: {"usd_per_hour": c["fixed_usd_per_hour"] + c["variable_usd_per_hour"],
+                  "fixed_usd_per_hour": c["fixed_usd_per_hour"], "variable_usd_per_hour": c["variable_usd_per_hour"],
+                  "usd_per_month": (c["fixed_usd_per_hour"] + c["variable_usd_per_hour"]) * HOURS_PER_MONTH,
+                  "share": ((c["fixed_usd_per_hour"] + c["variable_usd_per_hour"]) / per_hour) if per_hour else 0.0}
+            for nid, c in self.node_cost.items()
+        }
+        return {
+            "usd_per_hour": per_hour,
+            "usd_per_request": per_hour / req_per_hour if req_per_hour else 0.0,
+            "usd_per_month": per_hour * HOURS_PER_MONTH,
+            "usd_per_1m_output_tokens": per_hour / tokens_per_hour * 1e6 if tokens_per_hour else 0.0,
+            "by_node": by_node,
+        }
+
+    def to_json(self, design_path: str = "") -> dict[str, Any]:
+        metrics = self.metrics()
+        completed = self.counts["completed"]
+        out_tokens = float(self.output_tokens[self.ok].sum())
+        return {
+            "design": design_path or self.design_name,
+            "seed": self.seed,
+            "simulated_s": round(self.simulated_s, 6),
+            "wall_s": round(self.wall_s, 3),
+            "cancelled": self.cancelled,
+            "requests": dict(self.counts),
+            "metrics": metrics,
+            "throughput": {"request_per_s": completed / self.window_s, "output_tokens_per_s": out_tokens / self.window_s},
+            "goodput_per_s": self.goodput_count() / self.window_s,
+            "slo": self.slo_report(metrics),
+            "nodes": {nid: _clean(s) for nid, s in self.node_stats.items()},
+            "cost": self.cost(),
+            "review": list(self.review),
+        }
+
+
+def _clean(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: (float(v) if isinstance(v, (np.floating, np.integer)) else v) for k, v in d.items()}

@@ -1,0 +1,129 @@
+"""Parameter declarations: one per parameter, driving the inspector, loader, validation, docs and report."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from simulation.errors import DesignError
+
+PARAM_TYPES = ("int", "float", "bool", "str", "enum", "dist", "catalog", "dict")
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)[:40]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a component kind.
+
+    ``source`` says where the default comes from (a seed digest line, the catalog, a datasheet).
+    ``catalog`` names the catalog whose ids a ``catalog`` parameter takes ("models", "gpus", ...).
+    """
+
+    name: str
+    type: str
+    default: Any
+    unit: str = ""
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] = ()
+    help: str = ""
+    source: str = ""
+    catalog: str | None = None
+    advanced: bool = False
+
+    def __post_init__(self) -> None:
+        assert self.type in PARAM_TYPES, self.type
+
+    def describe_range(self) -> str:
+        if self.choices:
+            return " | ".join(self.choices)
+        if self.min is not None and self.max is not None:
+            return f"{self.min:g} – {self.max:g}"
+        if self.min is not None:
+            return f"≥ {self.min:g}"
+        if self.max is not None:
+            return f"≤ {self.max:g}"
+        return ""
+
+    def validate(self, value: Any, path: str, catalog_ids: Callable[[str], list[str]] | None = None) -> Any:
+        """Return the value normalised, or raise DesignError naming ``path``."""
+        t = self.type
+        if t == "int":
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise DesignError(f"must be an integer{self._range_text()}, got {_show(value)}", path)
+            self._check_range(value, path)
+            return value
+        if t == "float":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise DesignError(f"must be a number{self._range_text()}, got {_show(value)}", path)
+            self._check_range(value, path)
+            return float(value)
+        if t == "bool":
+            if not isinstance(value, bool):
+                raise DesignError(f"must be true or false, got {_show(value)}", path)
+            return value
+        if t == "str":
+            if not isinstance(value, str) or len(value) > 10_000:
+                raise DesignError(f"must be a string, got {_show(value)}", path)
+            return value
+        if t == "enum":
+            if value not in self.choices:
+                raise DesignError(f"must be one of {', '.join(self.choices)}, got {_show(value)}", path)
+            return value
+        if t == "catalog":
+            if not isinstance(value, str):
+                raise DesignError(f"must be a {self.catalog} id (a string), got {_show(value)}", path)
+            if catalog_ids is not None:
+                known = catalog_ids(self.catalog or "")
+                if known and value not in known and not _is_alias(value, known):
+                    hint = ", ".join(known[:8]) + (" …" if len(known) > 8 else "")
+                    raise DesignError(f"unknown {self.catalog} id {_show(value)}; known: {hint}", path)
+            return value
+        if t == "dist":
+            from simulation.distributions import parse_dist
+
+            parse_dist(value, path)
+            return value
+        if not isinstance(value, dict):
+            raise DesignError(f"must be an object, got {_show(value)}", path)
+        return value
+
+    def _range_text(self) -> str:
+        if self.min is not None and self.max is not None:
+            return f" in {self.min:g}…{self.max:g}"
+        if self.min is not None:
+            return f" ≥ {self.min:g}"
+        return ""
+
+    def _check_range(self, value: float, path: str) -> None:
+        if self.min is not None and value < self.min:
+            raise DesignError(f"must be {'an integer' if self.type == 'int' else 'a number'}"
+                              f"{self._range_text()}, got {_show(value)}", path)
+        if self.max is not None and value > self.max:
+            raise DesignError(f"must be {'an integer' if self.type == 'int' else 'a number'}"
+                              f"{self._range_text()}, got {_show(value)}", path)
+
+
+def _is_alias(value: str, known: list[str]) -> bool:
+    # "-Instruct" and similar variants resolve to their base architecture (catalog resolves them).
+    low = value.lower()
+    return any(low.startswith(k.lower()) for k in known) or low.startswith("profile:") or low.endswith(".json")
+
+
+# Parameters every kind shares (SPEC §2: replicas, concurrency, queue_limit, timeout_ms).
+COMMON_PARAMS: tuple[Param, ...] = (
+    Param("replicas", "int", 1, "copies", 1, 10_000, help="Copies of this node behind its own balancer."),
+    Param("concurrency", "int", 1, "requests", 1, 1_000_000,
+          help="Requests one replica serves at once (servers sharing one queue)."),
+    Param("queue_limit", "int", 0, "requests", 0, 100_000_000,
+          help="Longest queue per node before requests are rejected; 0 means unbounded."),
+    Param("timeout_ms", "float", 0.0, "ms", 0, 1e9,
+          help="A request waiting longer than this in the queue times out; 0 means never."),
+)

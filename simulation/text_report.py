@@ -1,0 +1,44 @@
+"""The readable table `genai-sim run` prints (from the same JSON `--json` prints)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _ms(v: float) -> str:
+    return f"{v:,.1f}" if v < 10_000 else f"{v / 1000:,.2f}s"
+
+
+def run_table(data: dict[str, Any]) -> str:
+    r = data["requests"]
+    lines = [f"{data['design']}  (seed {data['seed']}, {data['simulated_s']:,.0f} s simulated in {data['wall_s']} s)",
+             "",
+             "requests  arrived {arrived:,}  completed {completed:,}  failed {failed:,}  blocked {blocked:,}  "
+             "timeout {timeout:,}  dropped {dropped:,}".format(**r),
+             "",
+             f"{'latency (ms)':<14}{'mean':>10}{'p50':>10}{'p90':>10}{'p95':>10}{'p99':>10}"]
+    for key, label in (("ttft_ms", "TTFT"), ("tpot_ms", "TPOT"), ("itl_ms", "ITL"), ("e2e_ms", "E2E")):
+        m = data["metrics"][key]
+        lines.append(f"{label:<14}" + "".join(f"{_ms(m[s]):>10}" for s in ("mean", "p50", "p90", "p95", "p99")))
+    t = data["throughput"]
+    lines += ["", f"throughput  {t['request_per_s']:,.2f} req/s   {t['output_tokens_per_s']:,.0f} output tok/s   "
+                  f"goodput {data['goodput_per_s']:,.2f} req/s"]
+    if data["slo"]:
+        lines += ["", "SLOs"]
+        for key, s in data["slo"].items():
+            mark = "PASS" if s["met"] else "FAIL"
+            lines.append(f"  {mark}  {key:<16} target {s['target']:>10,.4g}   actual {s['actual']:>10,.4g}")
+    lines += ["", f"{'node':<22}{'util':>7}{'queue':>8}{'wait ms':>10}{'p99 wait':>10}{'served':>10}{'$/h':>9}"]
+    cost = data["cost"]["by_node"]
+    for nid, s in data["nodes"].items():
+        lines.append(f"{nid[:21]:<22}{s.get('utilization', 0):>7.0%}{s.get('mean_queue', 0):>8.2f}"
+                     f"{s.get('mean_wait_ms', 0):>10.1f}{s.get('p99_wait_ms', 0):>10.1f}{s.get('served', 0):>10,}"
+                     f"{cost.get(nid, {}).get('usd_per_hour', 0):>9.2f}")
+    c = data["cost"]
+    lines += ["", f"cost  ${c['usd_per_hour']:,.2f}/h   ${c['usd_per_request']:.5f}/request   "
+                  f"${c['usd_per_month']:,.0f}/month"]
+    review = [i for i in data.get("review", []) if i["severity"] in ("error", "warning")]
+    if review:
+        lines += ["", "review"]
+        lines += [f"  {i['severity'].upper():8}{(i.get('node') or '-'):<16}{i['message']}" for i in review[:12]]
+    return "\n".join(lines)
