@@ -7,7 +7,7 @@ import importlib
 import json
 import os
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 # Subcommands implemented in other modules: name -> (module, add-arguments function, main function, help).
 EXTERNAL: dict[str, tuple[str, str, str, str]] = {

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog_ids(name: str) -> list[str]:
     """Known ids of a catalog; an empty list means 'not checked here' (validated at run time)."""
     if name == "gpus":

@@ -7,8 +7,9 @@ inspector) are projections of the model and undo commands only need to call thes
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 Listener = Callable[[str, dict[str, Any]], None]
 

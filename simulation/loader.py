@@ -11,8 +11,9 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from simulation.catalogs import catalog_ids
 from simulation.design import Design, Edge, Node

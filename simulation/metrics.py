@@ -184,7 +184,7 @@ class RunResult:
         metrics = self.metrics()
         completed = self.counts["completed"]
         out_tokens = float(self.output_tokens[self.ok].sum())
-        return {
+        return plain({
             "design": design_path or self.design_name,
             "seed": self.seed,
             "simulated_s": round(self.simulated_s, 6),
@@ -198,8 +198,23 @@ class RunResult:
             "nodes": {nid: _clean(s) for nid, s in self.node_stats.items()},
             "cost": self.cost(),
             "review": list(self.review),
-        }
+        })
 
 
 def _clean(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: (float(v) if isinstance(v, (np.floating, np.integer)) else v) for k, v in d.items()}
+    return {k: v for k, v in d.items() if not k.startswith("_")}
+
+
+def plain(obj: Any) -> Any:
+    """Numpy scalars to Python numbers, recursively, so results serialise as JSON."""
+    if isinstance(obj, dict):
+        return {str(k): plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [plain(v) for v in obj]
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return obj

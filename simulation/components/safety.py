@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulation.components.common import ASSUMED, CATALOG_D, LatencyStation, latency_param, per_replica_cost, price_param
+from simulation.components.common import (
+    ASSUMED,
+    CATALOG_D,
+    LatencyStation,
+    latency_param,
+    per_replica_cost,
+    price_param,
+)
 from simulation.engine.request import Request
 from simulation.params import Param
 from simulation.registry import ComponentKind, register

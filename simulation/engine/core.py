@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from heapq import heappush
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL
 
 from simulation.design import Design, Edge
 from simulation.engine.request import Request
@@ -24,6 +27,26 @@ MAX_FANOUT_DEPTH = 64
 
 class Cancelled(Exception):
     pass
+
+
+def _fire(event: _Call) -> None:
+    event.fn(*event.args)
+
+
+class _Call:
+    """The lightest event SimPy's ``step`` accepts: callbacks, an ok flag and our function.
+
+    A ``simpy.Timeout`` per delay costs about twice as much; requests take several delays each.
+    """
+
+    __slots__ = ("callbacks", "_ok", "_value", "fn", "args")
+
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self.callbacks = [_fire]
+        self._ok = True
+        self._value = None
+        self.fn = fn
+        self.args = args
 
 
 class _Route:
@@ -108,8 +131,9 @@ class Simulation:
         return self.env._now
 
     def call_later(self, delay: float, fn: Callable[..., Any], *args: Any) -> None:
-        ev = simpy.events.Timeout(self.env, delay if delay > 0 else 0.0)
-        ev.callbacks.append(lambda _ev: fn(*args))
+        """Run ``fn(*args)`` after ``delay`` simulated seconds: one entry in SimPy's event queue."""
+        env = self.env
+        heappush(env._queue, (env._now + (delay if delay > 0 else 0.0), NORMAL, next(env._eid), _Call(fn, args)))
 
     def cancel(self) -> None:
         self._cancel = True
@@ -294,7 +318,7 @@ class Simulation:
         n_clients = len(clients)
         env = self.env
 
-        def next_arrival(_ev: Any = None, pending: list[Any] = [None]) -> None:  # noqa: B006
+        def next_arrival(pending: list[Any] = [None]) -> None:  # noqa: B006
             item = pending[0]
             if item is not None:
                 t, isl, osl = item
@@ -303,8 +327,7 @@ class Simulation:
             nxt = next(gen, None)
             pending[0] = nxt
             if nxt is not None:
-                ev = simpy.events.Timeout(env, max(nxt[0] - env._now, 0.0))
-                ev.callbacks.append(next_arrival)
+                self.call_later(nxt[0] - env._now, next_arrival)
 
         next_arrival()
 

@@ -1,0 +1,137 @@
+"""Request-flow semantics of SPEC §2 and engine bookkeeping."""
+
+from pathlib import Path
+
+import pytest
+
+from simulation.engine.core import Simulation
+from simulation.errors import DesignError
+from simulation.loader import load_design
+from simulation.run import run_design
+
+from .helpers import design, edge, svc
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "assets" / "templates"
+
+
+def run(d, **kw):
+    return Simulation(load_design(d), **kw).run()
+
+
+def test_same_seed_same_numbers_and_other_seed_differs():
+    d = design([svc("a", 50, concurrency=2)], [edge("users", "a")], rate=30, duration=100)
+    a, b = run(d).to_json(), run(d).to_json()
+    c = Simulation(load_design(d), seed=99).run().to_json()
+    for x in (a, b, c):
+        x.pop("wall_s")
+    assert a == b
+    assert a["metrics"] != c["metrics"]
+
+
+def test_weighted_choice_follows_weights():
+    d = design([svc("a", 1), svc("b", 1)], [edge("users", "a", weight=3), edge("users", "b", weight=1)],
+               rate=200, duration=100)
+    nodes = run(d).node_stats
+    share = nodes["a"]["served"] / (nodes["a"]["served"] + nodes["b"]["served"])
+    assert share == pytest.approx(0.75, abs=0.02)
+
+
+def test_cache_hit_answers_and_miss_continues():
+    d = design([{"id": "cache", "kind": "response_cache", "params": {"hit_rate": 0.3}}, svc("llm", 100, concurrency=100)],
+               [edge("users", "cache"), edge("cache", "llm", when="miss")], rate=50, duration=200)
+    res = run(d)
+    assert res.node_stats["cache"]["hit_rate"] == pytest.approx(0.3, abs=0.02)
+    assert res.node_stats["llm"]["served"] / res.node_stats["cache"]["served"] == pytest.approx(0.7, abs=0.02)
+    assert res.counts["completed"] == res.counts["arrived"]
+
+
+def test_guardrail_block_ends_request_as_blocked():
+    d = design([{"id": "g", "kind": "input_guardrail", "params": {"block_rate": 0.2}}, svc("llm", 10)],
+               [edge("users", "g"), edge("g", "llm")], rate=50, duration=200)
+    res = run(d)
+    assert res.counts["blocked"] / res.counts["arrived"] == pytest.approx(0.2, abs=0.02)
+
+
+def test_fanout_joins_on_slowest_branch():
+    d = design([{"id": "f", "kind": "fanout", "params": {"join": "j"}}, svc("fast", 10, dist="fixed"),
+                svc("slow", 50, dist="fixed"), svc("j", 5, dist="fixed", concurrency=1000)],
+               [edge("users", "f"), edge("f", "fast"), edge("f", "slow"), edge("fast", "j"), edge("slow", "j")],
+               rate=1, duration=200)
+    for n in d["nodes"][2:]:
+        n["params"]["concurrency"] = 1000
+    res = run(d)
+    assert res.metrics()["e2e_ms"]["p50"] == pytest.approx(55.0, abs=0.01)
+    assert res.node_stats["j"]["served"] == res.counts["completed"]
+
+
+def test_edge_latency_adds_to_e2e():
+    d = design([svc("a", 10, dist="fixed", concurrency=100)], [edge("users", "a", latency_ms=25)], rate=5)
+    assert run(d).metrics()["e2e_ms"]["mean"] == pytest.approx(35.0, abs=1e-6)
+
+
+def test_queue_limit_drops_and_timeout_fails():
+    d = design([svc("a", 1000, queue_limit=2)], [edge("users", "a")], rate=5, duration=200)
+    res = run(d)
+    assert res.counts["dropped"] > 0
+    d = design([svc("a", 1000, timeout_ms=500)], [edge("users", "a")], rate=5, duration=200)
+    assert run(d).counts["timeout"] > 0
+
+
+def test_error_edge_takes_fallback():
+    d = design([{"id": "t", "kind": "tool", "params": {"failure_rate": 0.5}}, svc("fb", 1)],
+               [edge("users", "t"), edge("t", "fb", when="error")], rate=20, duration=200)
+    res = run(d)
+    assert res.node_stats["fb"]["served"] / res.node_stats["t"]["served"] == pytest.approx(0.5, abs=0.03)
+    assert res.counts["failed"] == 0
+
+
+def test_outage_window_fails_requests_in_it():
+    d = design([{**svc("a", 1), "faults": {"outages": [[50, 100]]}}], [edge("users", "a")], rate=20, duration=200)
+    res = run(d)
+    assert res.counts["failed"] / res.counts["arrived"] == pytest.approx(0.25, abs=0.02)
+
+
+def test_agent_loop_is_bounded_by_max_iterations():
+    d = design([{"id": "ag", "kind": "agent", "params": {"iterations": {"dist": "fixed", "value": 50},
+                                                         "max_iterations": 4}},
+                svc("think", 1, concurrency=100)],
+               [edge("users", "ag"), edge("ag", "think"), edge("think", "ag")], rate=5, duration=100)
+    res = run(d)
+    assert res.node_stats["think"]["served"] == pytest.approx(4 * res.counts["completed"], abs=8)
+
+
+def test_unbounded_cycle_is_refused():
+    d = design([svc("a"), svc("b")], [edge("users", "a"), edge("a", "b"), edge("b", "a")])
+    with pytest.raises(DesignError, match="Cycle"):
+        run(d)
+
+
+def test_littles_law_and_flow_conservation_on_rag():
+    d = load_design(TEMPLATES / "rag-pipeline.genai.json")
+    res = run_design(d, duration_s=1800)
+    c = res.counts
+    assert c["arrived"] == c["completed"] + c["failed"] + c["blocked"] + c["timeout"] + c["dropped"]
+    cache, embed = res.node_stats["cache"], res.node_stats["embed"]
+    assert cache["served"] == pytest.approx(embed["served"] + cache["hit_rate"] * cache["served"], abs=3)
+    # Little's law at the generator: L = λ W (time-average number in system vs arrival rate × mean sojourn).
+    llm = res.node_stats["llm"]
+    lam = llm["served"] / res.window_s
+    in_service = llm["utilization"] * llm["servers"]
+    mean_service_s = in_service / lam
+    assert 2.5 < mean_service_s < 3.6  # lognormal p50 2.5 s, p99 7 s has mean ≈ 3.0 s
+
+
+def test_progress_and_cancel():
+    d = load_design(design([svc("a", 5)], [edge("users", "a")], rate=100, duration=1000))
+    seen = []
+    sim = Simulation(d)
+    sim.progress = lambda frac, t: (seen.append(frac), frac > 0.2 and sim.cancel())
+    res = sim.run()
+    assert res.cancelled and 0.2 < max(seen) < 0.3
+
+
+def test_closed_loop_keeps_concurrency_constant():
+    d = design([svc("a", 100, dist="fixed", concurrency=100)], [edge("users", "a")],
+               workload={"arrival": {"process": "closed", "concurrency": 10}}, duration=100)
+    res = run(d)
+    assert res.counts["completed"] / res.window_s == pytest.approx(100, rel=0.02)  # 10 users / 0.1 s
