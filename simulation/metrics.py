@@ -54,6 +54,7 @@ class RunResult:
     status: list[str]
     itl_ms: np.ndarray
     itl_weight: np.ndarray
+    fallback: np.ndarray
     counts: dict[str, int]
     node_stats: dict[str, dict[str, Any]]
     node_cost: dict[str, dict[str, float]]
@@ -107,7 +108,8 @@ class RunResult:
         res = cls(sim.design.name, sim.seed, float(end_t), wall_s, window, cancelled, arrival, e2e, ttft, tpot,
                   np.fromiter((r.output_tokens for r in done), float, n),
                   np.fromiter((r.input_tokens for r in done), float, n), status,
-                  np.asarray(itl_v, float), np.asarray(itl_w, float), counts, node_stats, node_cost,
+                  np.asarray(itl_v, float), np.asarray(itl_w, float),
+                  np.fromiter((r.fallback for r in done), bool, n), counts, node_stats, node_cost,
                   dict(sim.design.slo), sim.timeline)
         if sim.record_hops:
             res.hops = [r.hops for r in done[:5000]]
@@ -143,6 +145,23 @@ class RunResult:
                 metric, stat, _ = key.split("_")
                 actual = metrics[f"{metric}_ms"][stat]
             out[key] = {"target": target, "actual": actual, "met": bool(actual <= target)}
+        return out
+
+    def reliability(self) -> dict[str, Any]:
+        """Availability, error-budget burn and what fallbacks cost in latency."""
+        c = self.counts
+        answerable = c["arrived"] - c["blocked"]
+        availability = c["completed"] / answerable if answerable else 1.0
+        out: dict[str, Any] = {"availability": availability, "error_rate": self.error_rate()}
+        budget = self.slo.get("error_rate_max")
+        if budget:
+            out["error_budget_burn"] = self.error_rate() / budget
+        ok = self.ok
+        fb = ok & self.fallback
+        out["fallback_share"] = float(fb.sum() / ok.sum()) if ok.any() else 0.0
+        if fb.any() and (ok & ~self.fallback).any():
+            out["fallback_e2e_p50_ms"] = float(np.percentile(self.e2e_ms[fb], 50))
+            out["normal_e2e_p50_ms"] = float(np.percentile(self.e2e_ms[ok & ~self.fallback], 50))
         return out
 
     def goodput_count(self) -> int:
@@ -197,6 +216,7 @@ class RunResult:
             "slo": self.slo_report(metrics),
             "nodes": {nid: _clean(s) for nid, s in self.node_stats.items()},
             "cost": self.cost(),
+            "reliability": self.reliability(),
             "review": list(self.review),
         })
 

@@ -127,4 +127,12 @@ COMMON_PARAMS: tuple[Param, ...] = (
           help="Longest queue per node before requests are rejected; 0 means unbounded."),
     Param("timeout_ms", "float", 0.0, "ms", 0, 1e9,
           help="A request waiting longer than this in the queue times out; 0 means never."),
+    Param("retries", "int", 0, "retries", 0, 20, advanced=True,
+          help="Retries of a failed call (outage, error) before the error edge or failure."),
+    Param("retry_backoff_ms", "float", 100.0, "ms", 0, 1e7, advanced=True,
+          help="First retry delay; doubles on each retry, with ±50 % jitter."),
+    Param("breaker_threshold", "float", 0.0, "fraction", 0, 1, advanced=True,
+          help="Circuit breaker: open when this share of the last 20 calls failed; 0 turns it off."),
+    Param("breaker_cooldown_s", "float", 30.0, "s", 0, 1e6, advanced=True,
+          help="How long an open breaker fails calls fast before letting one through."),
 )

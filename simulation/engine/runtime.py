@@ -79,11 +79,27 @@ class Station(NodeRuntime):
         self.queue_limit = int(params.get("queue_limit", 0))
         self.timeout_s = float(params.get("timeout_ms", 0.0)) / 1000.0
         self.busy = 0
+        self.per_replica = int(params.get("concurrency", 1))
+        self.retries = int(params.get("retries", 0))
+        self.backoff_s = float(params.get("retry_backoff_ms", 100.0)) / 1000.0
+        self.breaker_threshold = float(params.get("breaker_threshold", 0.0))
+        self.breaker_cooldown = float(params.get("breaker_cooldown_s", 30.0))
+        self.recent: deque[bool] = deque(maxlen=20)
+        self.breaker_open_until = -1.0
+        self.breaker_trips = 0
+        self.fast_failed = 0
+        self.retried = 0
+        self.errors = 0
+        for loss in (node.faults or {}).get("replica_loss", []):
+            lost = int(loss.get("replicas", 1))
+            sim.call_later(float(loss["at_s"]), self._lose_replicas, lost)
+            sim.call_later(float(loss["at_s"]) + float(loss.get("recovery_s", 300.0)), self._lose_replicas, -lost)
         self.queue: deque[list[Any]] = deque()
         self.queued = 0  # live entries (timed-out ones stay in the deque until popped)
         self._last_t = 0.0
         self._busy_area = 0.0
         self._queue_area = 0.0
+        self._cap_area = 0.0
         self._t0 = 0.0
         self.waits: list[float] = []
         self.dropped = 0
@@ -102,12 +118,17 @@ class Station(NodeRuntime):
         if dt:
             self._busy_area += self.busy * dt
             self._queue_area += self.queued * dt
+            self._cap_area += self.servers * dt  # servers change with replica loss and autoscaling
             self._last_t = now
 
     def accept(self, req: Request) -> None:
         now = self.sim.env._now
-        if self.outages and self.is_down(now):
+        if self.breaker_open_until > now:
+            self.fast_failed += 1
             self.sim.node_error(self, req, now, "error")
+            return
+        if self.outages and self.is_down(now):
+            self._failed(req, now)
             return
         self._account(now)
         if self.busy < self.servers:
@@ -157,21 +178,57 @@ class Station(NodeRuntime):
                 break
         req.hops.append((self.id, enter, now))
         if self.error_rate and self.rng.random() < self.error_rate:
-            self.sim.node_error(self, req, now, "error", record_hop=False)
+            self._failed(req, enter, record_hop=False)
             return
+        if self.breaker_threshold:
+            self.recent.append(False)
         self.sim.finish(self, req, self.outcome(req))
+
+    # resilience -------------------------------------------------------------------------------
+    def _failed(self, req: Request, enter: float, record_hop: bool = True) -> None:
+        """A call failed: retry with exponential backoff while the budget lasts, else take the error path."""
+        now = self.sim.env._now
+        self.errors += 1
+        if self.breaker_threshold:
+            self.recent.append(True)
+            if len(self.recent) >= 10 and sum(self.recent) / len(self.recent) >= self.breaker_threshold:
+                self.breaker_open_until = now + self.breaker_cooldown
+                self.breaker_trips += 1
+                self.recent.clear()
+        if req.retries < self.retries:
+            req.retries += 1
+            self.retried += 1
+            delay = self.backoff_s * 2 ** (req.retries - 1) * (0.5 + self.rng.random())
+            self.sim.call_later(delay, self.accept, req)
+            return
+        self.sim.node_error(self, req, enter, "error", record_hop=record_hop)
+
+    def _lose_replicas(self, lost: int) -> None:
+        """GPU/replica loss (lost > 0) or recovery (lost < 0): the node keeps at least zero servers."""
+        now = self.sim.env._now
+        self._account(now)
+        self.replicas = max(self.replicas - lost, 0)
+        self.servers = self.replicas * self.per_replica
+        while self.queue and self.busy < self.servers:
+            entry = self.queue.popleft()
+            if entry[2]:
+                entry[2] = False
+                self.queued -= 1
+                self._start(entry[0], entry[1], now)
 
     # statistics -------------------------------------------------------------------------------
     def reset_stats(self) -> None:
         now = self.sim.env._now
         self._account(now)
-        self._busy_area = self._queue_area = 0.0
+        self._busy_area = self._queue_area = self._cap_area = 0.0
         self._t0 = now
         self.served = 0
         self.dropped = self.timed_out = 0
+        self.errors = self.retried = self.fast_failed = 0
 
     def sample(self) -> dict[str, float]:
-        return {"queue": float(self.queued), "busy": float(self.busy), "utilization": self.busy / self.servers}
+        return {"queue": float(self.queued), "busy": float(self.busy),
+                "utilization": self.busy / self.servers if self.servers else 1.0}
 
     def stats(self) -> dict[str, Any]:
         now = self.sim.env._now
@@ -179,7 +236,7 @@ class Station(NodeRuntime):
         span = max(now - self._t0, 1e-12)
         waits = np.asarray(self.waits) if self.waits else np.zeros(1)
         return {
-            "utilization": self._busy_area / (span * self.servers),
+            "utilization": self._busy_area / self._cap_area if self._cap_area else 0.0,
             "mean_queue": self._queue_area / span,
             "mean_wait_ms": float(waits.mean() * 1000),
             "p99_wait_ms": float(np.percentile(waits, 99) * 1000),
@@ -188,4 +245,8 @@ class Station(NodeRuntime):
             "servers": self.servers,
             "dropped": self.dropped,
             "timed_out": self.timed_out,
+            "errors": self.errors,
+            "retried": self.retried,
+            "breaker_trips": self.breaker_trips,
+            "fast_failed": self.fast_failed,
         }
