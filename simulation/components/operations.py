@@ -42,12 +42,7 @@ class Autoscaler(NodeRuntime):
         rt.replicas = want
         rt.servers = want * per_replica
         self.events.append((self.sim.now, want))
-        while rt.queue and rt.busy < rt.servers:
-            entry = rt.queue.popleft()
-            if entry[2]:
-                entry[2] = False
-                rt.queued -= 1
-                rt._start(entry[0], entry[1], self.sim.now)
+        rt.start_waiting(self.sim.now)
 
     def stats(self) -> dict[str, Any]:
         return {"served": 0, "replicas": 1, "scaling_events": len(self.events)}

@@ -77,22 +77,7 @@ class Balancer(LatencyStation):
         self.policy = self.params["policy"]
         self._rr = 0
 
-    def accept(self, req: Request) -> None:
-        super().accept(req)
-
-    def _done(self, req: Request, enter: float) -> None:  # route by policy instead of weights
-        now = self.sim.now
-        self._account(now)
-        self.busy -= 1
-        self.served += 1
-        while self.queue:
-            entry = self.queue.popleft()
-            if entry[2]:
-                entry[2] = False
-                self.queued -= 1
-                self._start(entry[0], entry[1], now)
-                break
-        req.hops.append((self.id, enter, now))
+    def route_on(self, req: Request) -> None:  # route by policy instead of edge weights
         plain = self.sim.routes[self.id].plain
         if len(plain) < 2 or self.policy == "random":
             self.sim.finish(self, req)
@@ -101,7 +86,10 @@ class Balancer(LatencyStation):
             edge = plain[self._rr % len(plain)]
             self._rr += 1
         else:
-            candidates = plain
+            # Rotate the start so ties do not always favour the first target.
+            self._rr += 1
+            k = self._rr % len(plain)
+            candidates = plain[k:] + plain[:k]
             if self.policy == "power_of_two":
                 idx = self.rng.choice(len(plain), 2, replace=False)
                 candidates = [plain[int(i)] for i in idx]

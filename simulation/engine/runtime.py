@@ -168,21 +168,28 @@ class Station(NodeRuntime):
         self._account(now)
         self.busy -= 1
         self.served += 1
-        queue = self.queue
-        while queue:
-            entry = queue.popleft()
-            if entry[2]:
-                entry[2] = False
-                self.queued -= 1
-                self._start(entry[0], entry[1], now)
-                break
+        self.start_waiting(now)
         req.hops.append((self.id, enter, now))
         if self.error_rate and self.rng.random() < self.error_rate:
             self._failed(req, enter, record_hop=False)
             return
         if self.breaker_threshold:
             self.recent.append(False)
+        self.route_on(req)
+
+    def route_on(self, req: Request) -> None:
+        """Hand a served request back to the engine (a balancer overrides this to pick its target)."""
         self.sim.finish(self, req, self.outcome(req))
+
+    def start_waiting(self, now: float) -> None:
+        """Start queued requests while servers are free (skipping entries that already timed out)."""
+        queue = self.queue
+        while queue and self.busy < self.servers:
+            entry = queue.popleft()
+            if entry[2]:
+                entry[2] = False
+                self.queued -= 1
+                self._start(entry[0], entry[1], now)
 
     # resilience -------------------------------------------------------------------------------
     def _failed(self, req: Request, enter: float, record_hop: bool = True) -> None:
@@ -209,12 +216,7 @@ class Station(NodeRuntime):
         self._account(now)
         self.replicas = max(self.replicas - lost, 0)
         self.servers = self.replicas * self.per_replica
-        while self.queue and self.busy < self.servers:
-            entry = self.queue.popleft()
-            if entry[2]:
-                entry[2] = False
-                self.queued -= 1
-                self._start(entry[0], entry[1], now)
+        self.start_waiting(now)
 
     # statistics -------------------------------------------------------------------------------
     def reset_stats(self) -> None:
