@@ -102,8 +102,14 @@ class Dist:
             return rng.exponential(a["mean"], n) if a["mean"] > 0 else np.zeros(n)
         if self.name == "uniform":
             return rng.uniform(a["low"], a["high"], n)
-        if self.name == "normal":
-            return np.maximum(rng.normal(a["mean"], a["std"], n), 0.0)
+        if self.name == "normal":  # truncated at 0: redraw negatives (a few rounds, then clip)
+            out = rng.normal(a["mean"], a["std"], n)
+            for _ in range(50):
+                neg = out < 0
+                if not neg.any():
+                    break
+                out[neg] = rng.normal(a["mean"], a["std"], int(neg.sum()))
+            return np.maximum(out, 0.0)
         if self.name == "lognormal":
             return rng.lognormal(a["mu"], a["sigma"], n)
         if self.name == "gamma":
