@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 # Subcommands implemented in other modules: name -> (module, add-arguments function, main function, help).
 EXTERNAL: dict[str, tuple[str, str, str, str]] = {
-    "report": ("simulation.report.cli", "add_report_arguments", "report_main",
+    "report": ("designer.report_render", "add_report_arguments", "report_main",
                "run a design and write the interview-ready report (html, md, pdf)"),
     "sweep": ("simulation.analysis.whatif_cli", "add_sweep_arguments", "sweep_main",
               "what-if grid over --set paths and arrival rates"),

@@ -1,0 +1,72 @@
+"""The report as a plain document tree: sections of paragraphs, lists, tables and images.
+
+Builders fill it from the design, the run and the envelope; renderers (HTML, Markdown, the Qt PDF)
+turn it into files. Every string is plain text: renderers escape it, so user text can never inject markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Para:
+    text: str
+    style: str = "p"  # "p", "lead" (emphasised), "note" (small grey), "ok" / "bad" (verdict banners)
+
+
+@dataclass
+class Bullets:
+    items: list[str]
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list[str]]
+    caption: str = ""
+    numeric: tuple[int, ...] = ()  # right-aligned columns
+    widths: tuple[int, ...] = ()  # column widths in % of the page (print layouts need them for wide text)
+
+
+@dataclass
+class Image:
+    name: str  # file stem, unique within the report
+    caption: str
+    svg: str | None = None
+    png: bytes | None = None
+    width_pct: int = 100
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.{'svg' if self.svg is not None else 'png'}"
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    blocks: list[Any] = field(default_factory=list)
+
+    def add(self, *blocks: Any) -> Section:
+        self.blocks.extend(blocks)
+        return self
+
+
+@dataclass
+class Report:
+    title: str
+    subtitle: str
+    sections: list[Section]
+    data: dict[str, Any] = field(default_factory=dict)  # the numbers behind the text (tests compare them)
+
+    def section(self, sid: str) -> Section:
+        return next(s for s in self.sections if s.id == sid)
+
+    def images(self) -> list[Image]:
+        return [b for s in self.sections for b in s.blocks if isinstance(b, Image)]
+
+
+SECTION_IDS = ("requirements", "architecture", "request-path", "envelope", "results", "bottlenecks", "review",
+               "tradeoffs", "cost-levers", "assumptions", "interview")

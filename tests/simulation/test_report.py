@@ -1,0 +1,157 @@
+"""The interview-ready report: every section for every template, numbers equal to the run's JSON,
+user text escaped, and the seed chatbot's figures reproduced or flagged."""
+
+from __future__ import annotations
+
+import argparse
+import html
+import re
+
+import pytest
+
+from simulation.analysis.envelope import fmt, usd
+from simulation.loader import load_design
+from simulation.report import build_report, write_report
+from simulation.report.cli import add_report_arguments, report_main
+from simulation.report.document import SECTION_IDS, Image, Table
+from simulation.report.html import render_html
+from simulation.report.markdown import render_markdown
+from simulation.report.sections import ms
+from simulation.run import run_design
+from simulation.templates import TEMPLATES_DIR
+from tests.simulation.helpers import design, edge, svc
+
+TEMPLATES = sorted(TEMPLATES_DIR.glob("*.genai.json"))
+
+
+def short_run(d, seconds: float = 60.0):
+    warm = float(d.workload.get("warmup_s", 0.0))
+    return run_design(d, duration_s=warm + seconds)
+
+
+@pytest.fixture(scope="module")
+def seed_report():
+    d = load_design(TEMPLATES_DIR / "seed-chatbot-100k.genai.json")
+    result = run_design(d)  # the template's own 4-hour window: ~16K requests, ~3 s
+    return d, result, build_report(d, result)
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.stem)
+def test_every_section_for_every_template(path) -> None:
+    d = load_design(path)
+    report = build_report(d, short_run(d))
+    assert [s.id for s in report.sections] == list(SECTION_IDS)
+    for s in report.sections:
+        assert s.blocks, s.id
+    page = render_html(report)
+    for s in report.sections:
+        assert f"<section id='{s.id}'>" in page
+    assert "<script" not in page
+
+
+def test_numbers_equal_the_run_json(seed_report) -> None:
+    d, result, report = seed_report
+    run = result.to_json()
+    assert report.data["run"]["metrics"] == run["metrics"]
+    assert report.data["run"]["cost"] == run["cost"]
+    text = html.unescape(render_html(report))
+    for name in ("ttft_ms", "e2e_ms", "tpot_ms"):
+        for stat in ("p50", "p95", "p99"):
+            assert ms(run["metrics"][name][stat]) in text
+    assert usd(run["cost"]["usd_per_hour"]) in text
+    assert usd(run["cost"]["usd_per_month"]) in text
+    assert f"{run['requests']['completed']:,}" in text
+    slo = run["slo"]["e2e_p95_ms"]
+    row = next(r for b in report.section("results").blocks if isinstance(b, Table) and b.caption == "Pass/fail"
+               for r in b.rows if r[0] == "e2e_p95_ms")
+    assert row[2] == f"{ms(slo['actual'])} ms" and row[3] == ("✔ met" if slo["met"] else "✘ missed")
+    wf = report.data["waterfall"]
+    assert wf["path"][0] == "gateway" and "gpt35" in wf["path"]
+
+
+def test_seed_chatbot_reproduces_and_flags_the_seed(seed_report) -> None:
+    _, _, report = seed_report
+    rows = {r["label"]: r for r in report.data["seed_figures"]}
+    calls = rows["LLM calls per day (after a 30 % cache)"]
+    assert calls["envelope"] == pytest.approx(70_000, rel=1e-5)
+    assert calls["simulated"] == pytest.approx(70_000, rel=0.03)
+    spend = rows["LLM spend per day"]
+    assert spend["envelope"] == pytest.approx(2_100, rel=1e-5)
+    assert spend["simulated"] == pytest.approx(2_100, rel=0.05) and spend["check"] == "✔ reproduced"
+    saving = rows["Saving from '30K fewer LLM calls'"]
+    assert saving["verdict"] == "inconsistent" and saving["envelope"] == pytest.approx(900, rel=1e-4)
+    assert saving["check"].startswith("✘ differs")
+    assert rows["Tokens per GPT-4 call (implied)"]["verdict"] == "inconsistent"
+    assert rows["Saving from a smaller model for simple queries"]["check"].startswith("✘")
+    text = render_html(report)
+    assert "seed inconsistent" in text and "Seed vs simulated vs envelope" in text
+
+
+def test_user_text_is_escaped(tmp_path) -> None:
+    evil = "<script>alert('x')</script>"
+    d = load_design(design([{**svc("svc", 5.0), "name": evil}], [edge("users", "svc", label=evil)], rate=5.0,
+                           duration=30.0, name=evil, description=evil + " & <b>bold</b>"))
+    report = build_report(d, run_design(d))
+    page = render_html(report)
+    assert "<script" not in page.lower() and "<b>bold" not in page
+    assert "&lt;script&gt;" in page
+    md = render_markdown(report, "imgs")
+    assert "<script" not in md.lower()
+    for img in report.images():
+        assert "<script" not in (img.svg or "").lower()
+    out = tmp_path / "r.md"
+    write_report(report, out)
+    assert "<script" not in out.read_text(encoding="utf-8").lower()
+
+
+def test_html_is_self_contained_and_markdown_writes_images(seed_report, tmp_path) -> None:
+    _, _, report = seed_report
+    page = render_html(report)
+    assert not re.search(r"""src=['"](?!data:)""", page)  # every image inline
+    assert page.count("data:image/svg+xml;base64,") == len(report.images())
+    files = write_report(report, tmp_path / "seed.md")
+    names = {p.name for p in files}
+    assert {"seed.md", "diagram.svg", "latency_cdf.svg", "waterfall.svg", "cost_breakdown.svg"} <= names
+    md = (tmp_path / "seed.md").read_text(encoding="utf-8")
+    assert "](seed_images/latency_cdf.svg)" in md
+
+
+def test_report_cli_writes_html_and_rejects_bad_suffix(tmp_path, capsys) -> None:
+    from simulation.errors import DesignError
+
+    parser = argparse.ArgumentParser()
+    add_report_arguments(parser)
+    out = tmp_path / "mmc.html"
+    args = parser.parse_args([str(TEMPLATES_DIR / "mmc-service.genai.json"), "-o", str(out), "--duration", "120",
+                              "--set", "nodes.svc.params.concurrency=5"])
+    assert report_main(args) == 0
+    assert "wrote" in capsys.readouterr().out and out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    with pytest.raises(DesignError):
+        report_main(parser.parse_args([str(TEMPLATES_DIR / "mmc-service.genai.json"), "-o", str(tmp_path / "x.doc")]))
+    with pytest.raises(DesignError):  # PDF needs the injected Qt writer
+        report_main(parser.parse_args([str(TEMPLATES_DIR / "mmc-service.genai.json"), "-o", str(tmp_path / "x.pdf"),
+                                       "--duration", "30"]))
+
+
+def test_sweeps_stored_with_the_design_are_plotted(seed_report) -> None:
+    d, result, _ = seed_report
+    d = d.clone()
+    d.extra["sweeps"] = [{"title": "Arrival rate", "x": "rate_per_s",
+                          "rows": [{"rate_per_s": r, "e2e_p95_ms": 900 + 50 * r, "request_per_s": r}
+                                   for r in (1.0, 2.0, 4.0)]}]
+    report = build_report(d, result)
+    images = [b for b in report.section("tradeoffs").blocks if isinstance(b, Image)]
+    assert [i.name for i in images] == ["sweep0_latency", "sweep0_throughput"]
+    assert fmt(1100.0) in render_html(report)
+
+
+def test_sweeps_in_the_sweep_module_shape_are_plotted(seed_report) -> None:
+    d, result, _ = seed_report
+    d = d.clone()
+    d.extra["sweeps"] = [{"id": "sweep-1", "kind": "sweep", "axes": [{"path": "workload.arrival.rate_per_s",
+                                                                      "values": [1, 2]}],
+                          "points": [{"set": {"workload.arrival.rate_per_s": r}, "mean": {"e2e_p95_ms": 1000.0 * r,
+                                      "request_per_s": float(r)}, "ci95": {}, "slo_met": r < 2} for r in (1, 2)]}]
+    report = build_report(d, result)
+    assert [b.name for b in report.section("tradeoffs").blocks if isinstance(b, Image)] == \
+        ["sweep0_latency", "sweep0_throughput"]
