@@ -83,7 +83,8 @@ class Param:
                 raise DesignError(f"must be a {self.catalog} id (a string), got {_show(value)}", path)
             if catalog_ids is not None:
                 known = catalog_ids(self.catalog or "")
-                if known and value not in known and not _is_alias(value, known):
+                if known and value not in known and not _is_alias(value, known) and not (
+                        self.catalog == "models" and _model_variant(value)):
                     hint = ", ".join(known[:8]) + (" …" if len(known) > 8 else "")
                     raise DesignError(f"unknown {self.catalog} id {_show(value)}; known: {hint}", path)
             return value
@@ -110,6 +111,13 @@ class Param:
         if self.max is not None and value > self.max:
             raise DesignError(f"must be {'an integer' if self.type == 'int' else 'a number'}"
                               f"{self._range_text()}, got {_show(value)}", path)
+
+
+def _model_variant(value: str) -> bool:
+    """A model alias or fine-tuned variant (-Instruct-v0.1, -chat-hf ...) the model catalog resolves."""
+    from simulation.llm.catalog import resolve_model_id
+
+    return resolve_model_id(value) is not None
 
 
 def _is_alias(value: str, known: list[str]) -> bool:

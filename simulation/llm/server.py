@@ -1,0 +1,257 @@
+"""The ``llm_server`` runtime: replicas × (an inference engine on tp × pp GPUs), SPEC §4."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from kernels.errors import InputError
+from kernels.perf import Profile, load_profile
+from simulation.engine.runtime import NodeRuntime
+from simulation.errors import DesignError
+from simulation.llm.catalog import ModelSpec, model
+from simulation.llm.engines import ENGINES
+from simulation.llm.memory import BLOCK_TOKENS, memory_plan
+from simulation.llm.scheduler import Engine, Seq
+from simulation.llm.steptime import LockstepTimer, StepTimer, spec_decode_gain
+
+if TYPE_CHECKING:
+    from simulation.design import Node
+    from simulation.engine.core import Simulation
+    from simulation.engine.request import Request
+
+ROUTINGS = ("round_robin", "least_outstanding", "kv_aware")
+
+
+def profile_for(params: dict[str, Any], path: str) -> Profile:
+    """The kernel profile that times this server: the ``profile`` parameter, else the GPU's built-in one."""
+    name = str(params.get("profile") or params["gpu"])
+    try:
+        return load_profile(name)
+    except InputError as exc:
+        raise DesignError(str(exc), f"{path}.profile" if params.get("profile") else f"{path}.gpu") from None
+
+
+def build_timer(params: dict[str, Any], path: str, plan: dict[str, Any] | None = None) -> StepTimer:
+    """The step timer of one replica (with its draft model's timer under draft-model speculation)."""
+    plan = plan or memory_plan(params, path)
+    spec = model(params["model"], f"{path}.model")
+    tp, pp = int(params.get("tp", 1)), int(params.get("pp", 1))
+    _check_parallelism(spec, tp, pp, path)
+    profile = profile_for(params, path)
+    engine = ENGINES[str(params.get("engine", "vllm"))]
+    method = str(params.get("speculative", "none"))
+    k = int(params.get("spec_tokens", 0)) if method != "none" else 0
+    draft = None
+    if method == "draft_model":
+        draft_id = params.get("draft_model") or ""
+        if not draft_id:
+            raise DesignError("speculative draft_model needs a draft_model id", f"{path}.draft_model")
+        draft_spec = model(draft_id, f"{path}.draft_model")
+        draft = StepTimer(draft_spec, profile, tp, 1, plan["dtype"], plan["kv_dtype"], engine)
+        # the draft runs inside the target's step: no second host overhead
+        draft.engine = replace(engine, step_overhead_ms=0.0, per_seq_overhead_us=0.0)
+    return StepTimer(spec, profile, tp, pp, plan["dtype"], plan["kv_dtype"], engine, draft, k,
+                     ep=int(plan.get("expert_parallel_gpus", 1)))
+
+
+def _check_parallelism(spec: ModelSpec, tp: int, pp: int, path: str) -> None:
+    if not spec.is_mla and spec.heads % tp:
+        raise DesignError(f"tp {tp} must divide the {spec.heads} attention heads of {spec.name}", f"{path}.tp")
+    if pp > spec.layers:
+        raise DesignError(f"pp {pp} exceeds the {spec.layers} layers of {spec.name}", f"{path}.pp")
+
+
+class LLMServer(NodeRuntime):
+    """Continuous-batching engines behind the node's own balancer; one SimPy event per step run."""
+
+    def __init__(self, sim: Simulation, node: Node, params: dict[str, Any]) -> None:
+        super().__init__(sim, node, params)
+        path = f"nodes.{node.id}.params"
+        self.plan = memory_plan(params, path)
+        self.spec = model(params["model"], f"{path}.model")
+        self.timer = build_timer(params, path, self.plan)
+        method = str(params.get("speculative", "none"))
+        k = int(params.get("spec_tokens", 0)) if method != "none" else 0
+        self.gain = spec_decode_gain(k, float(params.get("spec_acceptance", 0.0)))
+        self.max_len = int(params.get("max_model_len", 0) or self.spec.context_length)
+        self.hit_rate = float(params.get("prefix_cache_hit_rate", 0.0))
+        self.routing = str(params.get("replica_routing", "least_outstanding"))
+        self.queue_limit = int(params.get("queue_limit", 0))
+        self.timeout_s = float(params.get("timeout_ms", 0.0)) / 1000.0
+        slow = self.slow_factor if (self.slowdown != 1.0 or self.slow_windows) else None
+        chunked = bool(params.get("chunked_prefill", True))
+        plan = self.plan
+        if plan["expert_parallel_gpus"] > 1 and self.replicas > 1:
+            # DP + EP: the replicas step together (MoE layers need every rank), so they are one engine
+            # with the replicas' pooled limits, timed as its slowest rank
+            r = self.replicas
+            engine = Engine(sim, LockstepTimer(self.timer, r), plan["kv_blocks"] * r, plan["max_num_seqs"] * r,
+                            plan["max_num_batched_tokens"] * r, chunked, plan["window_blocks_per_seq"], self.gain,
+                            self._done, self._scheduled, slow)
+            engine.max_chunk = plan["max_num_batched_tokens"]
+            self.engines = [engine]
+        else:
+            self.engines = [
+                Engine(sim, self.timer, plan["kv_blocks"], plan["max_num_seqs"], plan["max_num_batched_tokens"],
+                       chunked, plan["window_blocks_per_seq"], self.gain, self._done, self._scheduled, slow)
+                for _ in range(self.replicas)
+            ]
+        for e in self.engines:
+            e.prefix_caching = bool(params.get("prefix_caching", True))
+        if not params.get("prefix_caching", True):
+            self.hit_rate = 0.0
+        self.up = list(self.engines)  # replicas in service (a replica_loss fault takes some out)
+        self._per_engine = self.replicas // len(self.engines)
+        for loss in (node.faults or {}).get("replica_loss", []):
+            lost = int(loss.get("replicas", 1))
+            sim.call_later(float(loss["at_s"]), self._lose_replicas, lost)
+            sim.call_later(float(loss["at_s"]) + float(loss.get("recovery_s", 300.0)), self._lose_replicas, -lost)
+        self._window_blocks = plan["window_blocks_per_seq"]
+        self._kv_blocks = plan["kv_blocks"]
+        self._rr = 0
+        self._uid = 0
+        self.waits: list[float] = []
+        self.rejected = 0
+        self.dropped = 0
+        self.timed_out = 0
+        self._t0 = 0.0
+
+    # -- requests ----------------------------------------------------------------------------------
+    def accept(self, req: Request) -> None:
+        now = self.sim.env._now
+        if (self.outages and self.is_down(now)) or not self.up:
+            self.sim.node_error(self, req, now, "error")
+            return
+        prompt = req.input_tokens + req.context_tokens
+        out = req.output_tokens
+        if prompt < 1:
+            prompt = 1
+        if out < 1:
+            out = 1
+        blocks = -(-(prompt + out) // BLOCK_TOKENS) + self._window_blocks
+        if prompt + out > self.max_len or blocks > self._kv_blocks:
+            # vLLM answers 400 (prompt + max_tokens over max_model_len / the KV pool): an error outcome
+            self.rejected += 1
+            self.sim.node_error(self, req, now, "error")
+            return
+        if self.queue_limit and sum(len(e.waiting) for e in self.engines) >= self.queue_limit:
+            self.dropped += 1
+            self.sim.node_error(self, req, now, "dropped")
+            return
+        cached = 0
+        if self.hit_rate > 0:
+            cached = min(int(prompt * self.hit_rate) // BLOCK_TOKENS * BLOCK_TOKENS, prompt - 1)
+        self._uid += 1
+        seq = Seq(req, self._uid, now, prompt, out, cached)
+        engine = self._pick(prompt)
+        engine.add(seq, now)
+        if self.timeout_s:
+            self.sim.call_later(self.timeout_s, self._expire, seq, engine)
+
+    def _lose_replicas(self, lost: int) -> None:
+        """GPU loss (lost > 0): replicas leave service and their requests fail; recovery (lost < 0)."""
+        now = self.sim.env._now
+        if lost > 0:
+            for engine in self.up[-lost:] if lost < len(self.up) else list(self.up):
+                self.up.remove(engine)
+                for seq in engine.fail_all(now):
+                    self.sim.node_error(self, seq.req, seq.enter, "error")
+        else:
+            for engine in self.engines:
+                if len(self.up) >= len(self.engines) or -lost <= 0:
+                    break
+                if engine not in self.up:
+                    self.up.append(engine)
+                    lost += 1
+        self.replicas = len(self.up) * self._per_engine
+
+    def _pick(self, prompt: int) -> Engine:
+        engines = self.up
+        if len(engines) == 1:
+            return engines[0]
+        if self.routing == "round_robin":
+            self._rr = (self._rr + 1) % len(engines)
+            return engines[self._rr]
+        if self.routing == "kv_aware":
+            return max(engines, key=lambda e: e.free * BLOCK_TOKENS - len(e.waiting) * prompt)
+        return min(engines, key=Engine.outstanding)
+
+    def _expire(self, seq: Seq, engine: Engine) -> None:
+        now = self.sim.env._now
+        if engine.remove_waiting(seq, now):
+            self.timed_out += 1
+            self.sim.node_error(self, seq.req, seq.enter, "timeout")
+
+    def _scheduled(self, seq: Seq, now: float) -> None:
+        if seq.req.measured:
+            self.waits.append(now - seq.enter)
+
+    def _done(self, seq: Seq, now: float) -> None:
+        req = seq.req
+        req.llm_done = now
+        req.itl_runs = seq.itl
+        req.llm_calls += 1
+        self.served += 1
+        req.hops.append((self.id, seq.enter, now))
+        if self.error_rate and self.rng.random() < self.error_rate:
+            self.sim.node_error(self, req, now, "error", record_hop=False)
+            return
+        self.sim.finish(self, req)
+
+    # -- statistics --------------------------------------------------------------------------------
+    def reset_stats(self) -> None:
+        now = self.sim.env._now
+        for e in self.engines:
+            e.reset_stats(now)
+        self.served = 0
+        self.rejected = self.dropped = self.timed_out = 0
+        self._t0 = now
+
+    def sample(self) -> dict[str, float]:
+        engines = self.engines
+        return {
+            "queue": float(sum(len(e.waiting) for e in engines)),
+            "batch_size": float(sum(len(e.running) for e in engines)),
+            "kv_usage": sum(e.kv_usage() for e in engines) / len(engines),
+            "utilization": sum(e.occupancy() for e in engines) / len(engines),
+        }
+
+    def stats(self) -> dict[str, Any]:
+        engines = self.engines
+        # the window ends at the run's duration, or later if work went on (never at an idle tail of chunks)
+        last = max(e.last_t for e in engines)
+        now = min(self.sim.env._now, max(self.sim.duration, last))
+        span = max(now - self._t0, 1e-12)
+        for e in engines:
+            e._account_queue(now)
+        busy = sum(e.busy_time for e in engines)
+        waits = np.asarray(self.waits) if self.waits else np.zeros(1)
+        plan = self.plan
+        return {
+            # continuous batching keeps the GPU busy at any load, so "utilization" is how full the binding
+            # limit (max_num_seqs, KV blocks or token budget) was on average; "busy" is the GPU-busy share
+            "utilization": min(sum(e.occupancy_area for e in engines) / (span * len(engines)), 1.0),
+            "busy": min(busy / (span * len(engines)), 1.0),
+            "mean_queue": sum(e.queue_area for e in engines) / span,
+            "mean_wait_ms": float(waits.mean() * 1000),
+            "p99_wait_ms": float(np.percentile(waits, 99) * 1000),
+            "served": self.served,
+            "replicas": self.replicas,
+            "batch_size": sum(e.batch_area for e in engines) / busy if busy else 0.0,
+            "kv_usage": sum(e.kv_area for e in engines) / (span * len(engines)),
+            "preemptions": sum(e.preemptions for e in engines),
+            "prefill_tokens_per_s": sum(e.prefill_tokens for e in engines) / span,
+            "decode_tokens_per_s": sum(e.decode_tokens for e in engines) / span,
+            "rejected": self.rejected,
+            "dropped": self.dropped,
+            "timed_out": self.timed_out,
+            "gpus": plan["gpus"] * self.replicas,
+            "kv_blocks_per_replica": plan["kv_blocks"],
+            "kv_tokens_per_replica": plan["kv_tokens"],
+            "weights_gb": plan["weights_gb"],
+            "max_num_seqs": plan["max_num_seqs"],
+            "max_num_batched_tokens": plan["max_num_batched_tokens"],
+        }
