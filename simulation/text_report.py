@@ -31,7 +31,8 @@ def run_table(data: dict[str, Any]) -> str:
     lines += ["", f"{'node':<22}{'util':>7}{'queue':>8}{'wait ms':>10}{'p99 wait':>10}{'served':>10}{'$/h':>9}"]
     cost = data["cost"]["by_node"]
     for nid, s in data["nodes"].items():
-        lines.append(f"{nid[:21]:<22}{s.get('utilization', 0):>7.0%}{s.get('mean_queue', 0):>8.2f}"
+        util = s.get("utilization", 0)
+        lines.append(f"{nid[:21]:<22}{'<1%' if 0 < util < 0.005 else f'{util:.0%}':>7}{s.get('mean_queue', 0):>8.2f}"
                      f"{s.get('mean_wait_ms', 0):>10.1f}{s.get('p99_wait_ms', 0):>10.1f}{s.get('served', 0):>10,}"
                      f"{cost.get(nid, {}).get('usd_per_hour', 0):>9.2f}")
     c = data["cost"]
