@@ -257,6 +257,9 @@ class Simulation:
         parent.hops.extend(h for c in children for h in c.hops)
         base = parent.context_tokens
         parent.context_tokens = base + sum(c.context_tokens - base for c in children)
+        # Branches start with no retrieved chunks: add theirs so a reranker after the join can trim them (hybrid).
+        parent.retrieved += sum(c.retrieved for c in children)
+        parent.chunk_tokens = max([c.chunk_tokens for c in children if c.retrieved] or [parent.chunk_tokens])
         parent.variable_cost_usd += sum(c.variable_cost_usd for c in children)
         bad = [c for c in children if c.status != "ok"]
         for c in children:

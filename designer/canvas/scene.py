@@ -1,0 +1,357 @@
+"""DesignScene: a QGraphicsScene that projects a Design. It listens to the model's change events and
+never changes the model itself except by pushing undo commands (moves, connections)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPainterPath, QPen, QUndoStack
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsScene,
+    QGraphicsSceneHelpEvent,
+    QGraphicsSceneMouseEvent,
+    QToolTip,
+)
+
+from designer.canvas.items import EdgeItem, EdgeLayer, NodeItem
+from designer.canvas.summary import edge_label, node_summary
+from designer.commands import AddEdgeCommand, MoveNodesCommand
+from designer.theme import LIGHT, Theme
+from simulation.design import Design, Edge, Node
+from simulation.registry import get_kind
+
+SCENE_MARGIN = 1500.0
+
+
+class DesignScene(QGraphicsScene):
+    """Nodes and edges of ``design``. ``undo_stack`` is None for read-only uses (export, thumbnails)."""
+
+    status_message = Signal(str)
+    review_changed = Signal(list)
+
+    def __init__(self, design: Design, undo_stack: QUndoStack | None = None, theme: Theme = LIGHT,
+                 parent: Any = None) -> None:
+        super().__init__(parent)
+        self.design = design
+        self.undo_stack = undo_stack
+        self.editable = undo_stack is not None
+        self.theme = theme
+        self.snap_to_grid = True
+        self.user_dragging = False
+        self.node_items: dict[str, NodeItem] = {}
+        self.edge_items: list[EdgeItem] = []
+        self.issues: list[dict[str, Any]] = []
+        self.edge_layer: EdgeLayer | None = None
+        self._defaults: dict[str, dict[str, Any]] = {}
+        self.detail = True  # False when the view is zoomed far out (see set_detail)
+        self._press_positions: dict[str, tuple[float, float]] = {}
+        self._connect_from: NodeItem | None = None
+        self._connect_line: QGraphicsPathItem | None = None
+        self._review_timer = QTimer(self)
+        self._review_timer.setSingleShot(True)
+        self._review_timer.setInterval(0)
+        self._review_timer.timeout.connect(self.update_review)
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self.setBackgroundBrush(QColor(theme.canvas))
+        self.selectionChanged.connect(lambda: self.edge_layer.invalidate() if self.edge_layer else None)
+        design.subscribe(self._on_model_event)
+        self.rebuild()
+
+    def detach(self) -> None:
+        """Stop listening to the model (the window calls this before dropping the scene)."""
+        self.design.unsubscribe(self._on_model_event)
+
+    # -- building from the model -------------------------------------------------------------------
+    def rebuild(self) -> None:
+        self.edge_layer = None
+        self.clear()
+        self._connect_line = None
+        self.node_items = {}
+        self.edge_items = []
+        for node in self.design.nodes:
+            self._add_node_item(node)
+        for i, edge in enumerate(self.design.edges):
+            self._add_edge_item(edge, i)
+        self.edge_layer = EdgeLayer(self.edge_items)
+        self.addItem(self.edge_layer)
+        self.set_detail(self.detail)
+        self._refresh_edge_labels()
+        self.edge_layer.refresh_bounds()
+        self.fit_scene_rect()
+        self.update_review()
+
+    def _add_node_item(self, node: Node) -> NodeItem:
+        item = NodeItem(node, *self._node_texts(node))
+        if self.editable:  # on screen, cards are cached as device pixmaps; exports always draw vectors
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.node_items[node.id] = item
+        self.addItem(item)
+        return item
+
+    def _node_texts(self, node: Node) -> tuple[str, str, str]:
+        try:
+            kind = get_kind(node.kind)
+            if node.kind not in self._defaults:  # all_params builds its list on each call: keep one per kind
+                self._defaults[node.kind] = kind.defaults()
+            return kind.label, kind.group, node_summary(node, self._defaults[node.kind])
+        except Exception:  # an unknown kind (should not pass the loader) still shows up
+            return node.kind, "operations", ""
+
+    def _add_edge_item(self, edge: Edge, index: int) -> EdgeItem:
+        source, target = self.node_items[edge.source], self.node_items[edge.target]
+        item = EdgeItem(source, target, edge, defer=True)
+        item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, not self.detail)
+        item.label_item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, not self.detail)
+        source.edges.append(item)
+        if target is not source:
+            target.edges.append(item)
+        self.edge_items.insert(index, item)
+        self.addItem(item)
+        self.addItem(item.label_item)
+        return item
+
+    def _remove_edge_item(self, index: int) -> None:
+        item = self.edge_items.pop(index)
+        for end in (item.source, item.target):
+            if item in end.edges:
+                end.edges.remove(item)
+        self.removeItem(item.label_item)
+        self.removeItem(item)
+
+    def _refresh_edge_labels(self, sources: set[str] | None = None) -> None:
+        """Weights show as shares of the source's plain out edges, so labels depend on sibling edges."""
+        totals: dict[str, list[float]] = {}
+        for e in self.design.edges:
+            if not e.when:
+                totals.setdefault(e.source, []).append(e.weight)
+        for e, item in zip(self.design.edges, self.edge_items):
+            if sources is not None and e.source not in sources:
+                continue
+            share = None
+            weights = totals.get(e.source, [])
+            if not e.when and len(weights) > 1 and get_kind_safe(e.source, self.design) != "fanout":
+                total = sum(weights)
+                share = e.weight / total if total > 0 else 0.0
+            item.set_edge(e, edge_label(e, share))
+
+    def fit_scene_rect(self) -> None:
+        if self.edge_layer is not None:
+            self.edge_layer.refresh_bounds()
+        rect = self.itemsBoundingRect() if self.node_items else QRectF(-400, -300, 800, 600)
+        self.setSceneRect(rect.adjusted(-SCENE_MARGIN, -SCENE_MARGIN, SCENE_MARGIN, SCENE_MARGIN))
+
+    def diagram_rect(self, margin: float = 30.0) -> QRectF:
+        """The bounding box of what the diagram shows (export and thumbnails crop to it)."""
+        rect = QRectF()
+        for item in [*self.node_items.values(), *self.edge_items,
+                     *(e.label_item for e in self.edge_items if e.label_item.text)]:
+            rect = rect.united(item.sceneBoundingRect())
+        if rect.isNull():
+            rect = QRectF(-200, -120, 400, 240)
+        return rect.adjusted(-margin, -margin, margin, margin)
+
+    # -- model events ----------------------------------------------------------------------------------
+    def _on_model_event(self, event: str, payload: dict[str, Any]) -> None:
+        if event == "reset":
+            self.rebuild()
+            return
+        if event == "node_added":
+            item = self._add_node_item(payload["node"])
+            if not self.sceneRect().contains(item.sceneBoundingRect()):
+                self.fit_scene_rect()
+        elif event == "node_removed":
+            item = self.node_items.pop(payload["node"].id)
+            self.removeItem(item)
+        elif event == "node_moved":
+            node = payload["node"]
+            item = self.node_items[node.id]
+            if (item.pos().x(), item.pos().y()) != node.pos:
+                item.setPos(QPointF(*node.pos))
+        elif event == "node_changed":
+            node = payload["node"]
+            self.node_items[node.id].set_content(node, *self._node_summary_args(node))
+        elif event == "edge_added":
+            self._add_edge_item(payload["edge"], payload["index"])
+            self._refresh_edge_labels({payload["edge"].source})
+        elif event == "edge_removed":
+            self._remove_edge_item(payload["index"])
+            self._refresh_edge_labels({payload["edge"].source})
+        elif event == "edge_changed":
+            self._refresh_edge_labels({payload["edge"].source})
+        if event.startswith("edge") and self.edge_layer is not None:
+            self.edge_layer.refresh_bounds()
+        self._review_timer.start()
+
+    def _node_summary_args(self, node: Node) -> tuple[str, str]:
+        label, _, summary = self._node_texts(node)
+        return label, summary
+
+    # -- design review badges --------------------------------------------------------------------------
+    def update_review(self) -> None:
+        from simulation.analysis.structure import structural_issues
+
+        try:
+            issues = structural_issues(self.design)
+        except Exception as exc:  # the review must never break editing
+            issues = [{"severity": "warning", "rule": "review-failed", "node": None, "message": str(exc)}]
+        self.issues = issues
+        by_node: dict[str, list[dict[str, Any]]] = {}
+        for issue in issues:
+            if issue.get("node") in self.node_items:
+                by_node.setdefault(issue["node"], []).append(issue)
+        for node_id, item in self.node_items.items():
+            item.set_issues(by_node.get(node_id, []))
+        self.review_changed.emit(issues)
+
+    # -- overlays from runs ---------------------------------------------------------------------------
+    def set_node_overlay(self, node_id: str, utilization: float | None = None, queue: float | None = None,
+                         warning: str | None = None, bottleneck: bool = False) -> None:
+        item = self.node_items.get(node_id)
+        if item is not None:
+            item.set_overlay({"utilization": utilization, "queue": queue, "warning": warning,
+                              "bottleneck": bottleneck})
+
+    def clear_overlays(self) -> None:
+        for item in self.node_items.values():
+            if item.overlay is not None:
+                item.set_overlay(None)
+
+    def set_detail(self, detail: bool) -> None:
+        """Zoomed far out, edges are drawn by the batched EdgeLayer; the items stay for picking and selection."""
+        self.detail = detail
+        for item in self.edge_items:
+            item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, not detail)
+            item.label_item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, not detail)
+        if self.edge_layer is not None:
+            self.edge_layer.setVisible(not detail)
+            self.edge_layer.invalidate()
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        if self.edge_layer is not None:
+            self.edge_layer.invalidate()
+        self.setBackgroundBrush(QColor(theme.canvas))
+        for item in [*self.node_items.values(), *self.edge_items, *(e.label_item for e in self.edge_items)]:
+            item.update()  # drops the item's cached pixmap too
+        self.invalidate(self.sceneRect(), QGraphicsScene.SceneLayer.BackgroundLayer)  # the views' cached grid
+        self.update()
+
+    # -- selection helpers -----------------------------------------------------------------------------
+    def selected_node_ids(self) -> list[str]:
+        ids = {item.node_id for item in self.selectedItems() if isinstance(item, NodeItem)}
+        return [n.id for n in self.design.nodes if n.id in ids]  # model order: stable for copy/paste
+
+    def selected_edge_indices(self) -> list[int]:
+        return [i for i, item in enumerate(self.edge_items) if item.isSelected()]
+
+    def select_nodes(self, node_ids: list[str]) -> None:
+        self.clearSelection()
+        for node_id in node_ids:
+            if node_id in self.node_items:
+                self.node_items[node_id].setSelected(True)
+
+    def helpEvent(self, event: QGraphicsSceneHelpEvent) -> None:  # noqa: N802
+        """Tooltips are composed on demand: setting hundreds of them on every change was a measurable cost."""
+        for item in self.items(event.scenePos()):
+            if isinstance(item, (NodeItem, EdgeItem)):
+                QToolTip.showText(event.screenPos(), item.tooltip_html(), event.widget())
+                event.accept()
+                return
+        QToolTip.hideText()
+        event.ignore()
+
+    # -- interaction: moves as one command per drag, connections --------------------------------------
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        super().mousePressEvent(event)
+        if self._connect_from is None and event.button() == Qt.MouseButton.LeftButton:
+            self._press_positions = {i.node_id: (i.pos().x(), i.pos().y()) for i in self.selectedItems()
+                                     if isinstance(i, NodeItem)}
+            self.user_dragging = bool(self._press_positions)
+
+    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        if self._connect_from is not None:
+            self._update_connection(event.scenePos())
+            return
+        if not self.editable:
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        if self._connect_from is not None:
+            self.finish_connection(event.scenePos())
+            return
+        super().mouseReleaseEvent(event)
+        self.user_dragging = False
+        moves = {}
+        for node_id, old in self._press_positions.items():
+            item = self.node_items.get(node_id)
+            if item is not None:
+                new = (item.pos().x(), item.pos().y())
+                if new != old:
+                    moves[node_id] = (old, new)
+        self._press_positions = {}
+        if moves and self.undo_stack is not None:
+            self.undo_stack.push(MoveNodesCommand(self.design, moves))
+
+    def start_connection(self, source: NodeItem, scene_pos: QPointF) -> None:
+        self._connect_from = source
+        self._connect_line = QGraphicsPathItem()
+        pen = QPen(QColor(self.theme.selection), 2, Qt.PenStyle.DashLine)
+        self._connect_line.setPen(pen)
+        self._connect_line.setZValue(5)
+        self.addItem(self._connect_line)
+        self._update_connection(scene_pos)
+        self.status_message.emit("Release over a node to connect; Esc cancels.")
+
+    def _update_connection(self, scene_pos: QPointF) -> None:
+        if self._connect_from is None or self._connect_line is None:
+            return
+        p1 = self._connect_from.out_port()
+        path = QPainterPath(p1)
+        dx = max(40.0, abs(scene_pos.x() - p1.x()) * 0.5)
+        path.cubicTo(p1 + QPointF(dx, 0), scene_pos - QPointF(dx, 0), scene_pos)
+        self._connect_line.setPath(path)
+
+    def cancel_connection(self) -> None:
+        if self._connect_line is not None:
+            self.removeItem(self._connect_line)
+        self._connect_line = None
+        self._connect_from = None
+
+    def node_at(self, scene_pos: QPointF) -> NodeItem | None:
+        for item in self.items(scene_pos):
+            if isinstance(item, NodeItem):
+                return item
+        return None
+
+    def finish_connection(self, scene_pos: QPointF) -> Edge | None:
+        source = self._connect_from
+        self.cancel_connection()
+        target = self.node_at(scene_pos)
+        if source is None or target is None:
+            return None
+        return self.connect_nodes(source.node_id, target.node_id)
+
+    def connect_nodes(self, source: str, target: str, when: str | None = None) -> Edge | None:
+        """Push an AddEdgeCommand unless the edge would be a self-loop or a duplicate (says why)."""
+        if source == target:
+            self.status_message.emit("A node cannot feed itself; loop through an agent or a retry edge.")
+            return None
+        if any(e.key() == (source, target, when) for e in self.design.edges):
+            self.status_message.emit(f"{source} → {target} is already connected.")
+            return None
+        edge = Edge(source, target, when=when)
+        if self.undo_stack is not None:
+            self.undo_stack.push(AddEdgeCommand(self.design, edge))
+        self.status_message.emit(f"Connected {source} → {target}. Set weight or outcome in the inspector.")
+        return edge
+
+
+def get_kind_safe(node_id: str, design: Design) -> str:
+    try:
+        return design.node(node_id).kind
+    except KeyError:
+        return ""

@@ -1,0 +1,650 @@
+"""The main window: palette, canvas, inspector and history docks around one Design model."""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QUndoView,
+    QVBoxLayout,
+)
+
+from designer import clipboard
+from designer.canvas import DesignScene, DesignView
+from designer.canvas.items import GRID
+from designer.commands import AddNodeCommand, AddSubgraphCommand, MoveNodesCommand, RemoveCommand
+from designer.icons import app_icon
+from designer.inspector import Inspector
+from designer.layout import auto_layout
+from designer.palette import Palette
+from designer.theme import apply_theme, theme_named
+from simulation.design import Design, Node
+from simulation.errors import DesignError
+from simulation.loader import load_design, save_design
+from simulation.registry import get_kind
+
+FILE_FILTER = "genai-sim designs (*.genai.json *.json);;All files (*)"
+MAX_RECENT = 10
+
+
+def new_design() -> Design:
+    """An empty design with a modest default workload (a Poisson stream and short warm-up)."""
+    return Design(name="Untitled design",
+                  workload={"arrival": {"process": "poisson", "rate_per_s": 1.0}, "duration_s": 600,
+                            "warmup_s": 30, "seed": 1,
+                            "input_tokens": {"dist": "fixed", "value": 500},
+                            "output_tokens": {"dist": "fixed", "value": 200}})
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, path: str | None = None) -> None:
+        super().__init__()
+        self.settings = QSettings()
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        self.design = new_design()
+        self.file_path: str | None = None
+        self.undo_stack = QUndoStack(self)
+        self.theme = theme_named(str(self.settings.value("theme", "light")))
+        self.scene = DesignScene(self.design, self.undo_stack, self.theme, self)
+        self.scene.snap_to_grid = _as_bool(self.settings.value("snap_to_grid", True))
+        self.view = DesignView(self.scene)
+        self.view.setObjectName("canvas")
+        self.setCentralWidget(self.view)
+        self.actions_by_name: dict[str, QAction] = {}
+        self._build_docks()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_statusbar()
+        self._connect()
+        self._restore_state()
+        try:  # autosave and crash recovery (designer/autosave.py) keep unsaved work safe
+            from designer.autosave import install_autosave
+
+            install_autosave(self)
+        except ImportError:
+            pass
+        try:
+            from designer.runs import install_run_ui
+
+            install_run_ui(self)
+        except ImportError:
+            pass
+        self._had_saved_state = self._restored_state
+        listed = {a for a in self.view_menu.actions()}
+        for dock in self.findChildren(QDockWidget):  # docks added by the run UI get a View toggle too
+            if dock.toggleViewAction() not in listed:
+                self.view_menu.addAction(dock.toggleViewAction())
+        if path:
+            self.open_path(path)
+        self._update_title()
+        QTimer.singleShot(0, self.view.initial_view)
+
+    # -- construction ------------------------------------------------------------------------------
+    def _build_docks(self) -> None:
+        # Side docks run the full height; docks below the canvas (results) stay between them.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setDockNestingEnabled(True)
+        self.palette = Palette()
+        self.palette_dock = self._dock("Components", "palette_dock", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.inspector = Inspector(self.design, self.undo_stack)
+        self.inspector_dock = self._dock("Inspector", "inspector_dock", self.inspector,
+                                         Qt.DockWidgetArea.RightDockWidgetArea)
+        self.history = QUndoView(self.undo_stack)
+        self.history.setEmptyLabel("Opened design")
+        self.history_dock = self._dock("History", "history_dock", self.history, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.inspector_dock, self.history_dock)
+        self.inspector_dock.raise_()
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [220, 340], Qt.Orientation.Horizontal)
+
+    def _initial_dock_sizes(self) -> None:
+        """First start: side columns of a readable width, the inspector tall, docks below the canvas
+        (results) compact, so the canvas keeps most of the window. Later starts restore the user's layout."""
+        docks = [d for d in self.findChildren(QDockWidget) if d.isVisible() and not d.isFloating()]
+        right = [d for d in docks if self.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea]
+        bottom = [d for d in docks if self.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
+        self.resizeDocks([self.palette_dock] + right[:1], [230, 380][:1 + bool(right)], Qt.Orientation.Horizontal)
+        if bottom:
+            self.resizeDocks(bottom[:1], [max(200, self.height() // 4)], Qt.Orientation.Vertical)
+        stacked = [d for d in right if d not in (self.history_dock,)]
+        if len(stacked) > 1:
+            share = [int(self.height() * 0.55)] + [int(self.height() * 0.45 / (len(stacked) - 1))] * (len(stacked) - 1)
+            self.resizeDocks(stacked, share, Qt.Orientation.Vertical)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not getattr(self, "_sized_docks", False):
+            self._sized_docks = True
+            if not self._had_saved_state:
+                QTimer.singleShot(0, self._initial_dock_sizes)
+
+    def _dock(self, title: str, name: str, widget: Any, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, name: str, text: str, slot: Any, shortcut: Any = None, tip: str = "",
+                checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if shortcut is not None:
+            if isinstance(shortcut, list):
+                action.setShortcuts(shortcut)
+            else:
+                action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(f"{text.replace('&', '').rstrip('.…')}" + (
+                f" ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
+                if not action.shortcut().isEmpty() else ""))
+        action.setCheckable(checkable)
+        if checkable:
+            action.toggled.connect(slot)
+        else:
+            action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        self.actions_by_name[name] = action
+        return action
+
+    def _build_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        a = self._action
+        a("new", "&New", self.new_file, K.New, "Start an empty design")
+        a("new_template", "New from &Template…", self.new_from_template, "Ctrl+Shift+N",
+          "Start from a worked example")
+        a("open", "&Open…", self.open_dialog, K.Open, "Open a design file")
+        a("save", "&Save", self.save, K.Save, "Save the design")
+        a("save_as", "Save &As…", self.save_as, K.SaveAs if not QKeySequence(K.SaveAs).isEmpty()
+          else "Ctrl+Shift+S", "Save under a new name")
+        a("export", "&Export Diagram…", self.export_dialog, "Ctrl+E", "Export the diagram as PNG or SVG")
+        a("quit", "&Quit", self.close, K.Quit if not QKeySequence(K.Quit).isEmpty() else "Ctrl+Q",
+          "Close the window")
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence(K.Undo))
+        undo.setObjectName("undo")
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence(K.Redo), QKeySequence("Ctrl+Shift+Z")])
+        redo.setObjectName("redo")
+        self.actions_by_name["undo"], self.actions_by_name["redo"] = undo, redo
+        a("cut", "Cu&t", self.cut, K.Cut, "Cut the selected nodes")
+        a("copy", "&Copy", self.copy, K.Copy, "Copy the selected nodes (and the edges among them)")
+        a("paste", "&Paste", self.paste, K.Paste, "Paste nodes from the clipboard")
+        a("duplicate", "D&uplicate", self.duplicate, "Ctrl+D", "Duplicate the selected nodes")
+        a("delete", "&Delete", self.delete_selection, [QKeySequence(K.Delete), QKeySequence("Backspace")],
+          "Delete the selected nodes and edges")
+        a("select_all", "Select &All", self.select_all, K.SelectAll, "Select every node")
+        a("auto_layout", "Auto-&Layout", self.auto_layout, "Ctrl+L", "Arrange the nodes left to right in layers")
+        a("zoom_in", "Zoom &In", self.view.zoom_in, ["Ctrl++", "Ctrl+="], "Zoom in")
+        a("zoom_out", "Zoom &Out", self.view.zoom_out, "Ctrl+-", "Zoom out")
+        a("zoom_fit", "&Fit to Window", self.view.fit_all, "Ctrl+0", "Show the whole diagram")
+        a("zoom_reset", "&Actual Size", self.view.reset_zoom, "Ctrl+1", "Zoom to 100 %")
+        snap = a("snap", "&Snap to Grid", self.set_snap, "Ctrl+G", "Snap dragged nodes to a 20 px grid", True)
+        snap.setChecked(self.scene.snap_to_grid)
+        dark = a("dark_theme", "&Dark Theme", lambda on: self.set_theme("dark" if on else "light"), "Ctrl+Shift+D",
+                 "Switch between the light and dark themes", True)
+        dark.setChecked(self.theme.name == "dark")
+        a("shortcuts", "&Keyboard Shortcuts", self.show_shortcuts, K.HelpContents if not QKeySequence(
+            K.HelpContents).isEmpty() else "F1", "List the keyboard shortcuts")
+        a("about", "&About genai-sim", self.show_about, None, "Version and licence")
+        for action in self.actions_by_name.values():
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        # Editing keys belong to the canvas: in a text field, Delete/Ctrl+C must edit the text instead.
+        for name in ("cut", "copy", "paste", "delete", "select_all", "duplicate"):
+            action = self.actions_by_name[name]
+            self.removeAction(action)
+            self.view.addAction(action)
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        n = self.actions_by_name
+        self.file_menu = bar.addMenu("&File")
+        for name in ("new", "new_template", "open"):
+            self.file_menu.addAction(n[name])
+        self.recent_menu = self.file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.file_menu.addSeparator()
+        for name in ("save", "save_as", "export"):
+            self.file_menu.addAction(n[name])
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(n["quit"])
+        self.edit_menu = bar.addMenu("&Edit")
+        for name in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", None, "select_all",
+                     "auto_layout"):
+            if name is None:
+                self.edit_menu.addSeparator()
+            else:
+                self.edit_menu.addAction(n[name])
+        self.view_menu = bar.addMenu("&View")
+        for name in ("zoom_in", "zoom_out", "zoom_fit", "zoom_reset", None, "snap", "dark_theme"):
+            if name is None:
+                self.view_menu.addSeparator()
+            else:
+                self.view_menu.addAction(n[name])
+        self.view_menu.addSeparator()
+        for dock in (self.palette_dock, self.inspector_dock, self.history_dock):
+            self.view_menu.addAction(dock.toggleViewAction())
+        self.run_menu = bar.addMenu("&Run")  # filled by designer.runs.install_run_ui
+        self.help_menu = bar.addMenu("&Help")
+        self.help_menu.addAction(n["shortcuts"])
+        self.help_menu.addAction(n["about"])
+
+    def _build_toolbar(self) -> None:
+        tb = self.addToolBar("Main")
+        tb.setObjectName("main_toolbar")
+        tb.setMovable(False)
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        n = self.actions_by_name
+        for name in ("new", "open", "save", None, "undo", "redo", None, "auto_layout", "zoom_fit"):
+            if name is None:
+                tb.addSeparator()
+            else:
+                tb.addAction(n[name])
+        self.main_toolbar = tb
+
+    def _build_statusbar(self) -> None:
+        bar = self.statusBar()
+        self.review_label = QLabel()
+        self.review_label.setObjectName("review_label")
+        self.zoom_label = QLabel("100 %")
+        bar.addPermanentWidget(self.review_label)
+        bar.addPermanentWidget(self.zoom_label)
+        bar.showMessage("Drag components from the palette; drag from a node's right port to connect.", 8000)
+
+    def _connect(self) -> None:
+        self.palette.add_requested.connect(self.add_node_at_center)
+        self.view.kind_dropped.connect(self.add_node)
+        self.view.file_dropped.connect(self._open_dropped)
+        self.view.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f} %"))
+        self.scene.selectionChanged.connect(self._selection_changed)
+        self.scene.status_message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.scene.review_changed.connect(self._review_changed)
+        # Bound methods, not lambdas: Qt drops these connections when the window is destroyed.
+        self.undo_stack.cleanChanged.connect(self._update_title)
+        self.undo_stack.indexChanged.connect(self._update_title)
+        self._review_changed(self.scene.issues)
+
+    # -- state persistence ------------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        geometry = self.settings.value("geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1440, 900)
+        state = self.settings.value("window_state")
+        self._restored_state = isinstance(state, QByteArray) and not state.isEmpty()
+        if self._restored_state:
+            self.restoreState(state)
+
+    def _save_state(self) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("window_state", self.saveState())
+
+    # -- public API for the run UI -----------------------------------------------------------------
+    def select_node(self, node_id: str) -> None:
+        item = self.scene.node_items.get(node_id)
+        if item is None:
+            return
+        self.scene.select_nodes([node_id])
+        self.view.ensureVisible(item, 80, 80)
+
+    # -- editing ----------------------------------------------------------------------------------
+    def _node_name(self, kind: str) -> str:
+        label = get_kind(kind).label.split(" (")[0]
+        names = {n.name for n in self.design.nodes}
+        if label not in names:
+            return label
+        i = 2
+        while f"{label} {i}" in names:
+            i += 1
+        return f"{label} {i}"
+
+    def add_node(self, kind: str, scene_pos: QPointF) -> Node | None:
+        try:
+            get_kind(kind)
+        except DesignError as exc:
+            self.statusBar().showMessage(str(exc), 6000)
+            return None
+        x, y = scene_pos.x(), scene_pos.y()
+        if self.scene.snap_to_grid:
+            x, y = round(x / GRID) * GRID, round(y / GRID) * GRID
+        node = Node(self.design.new_id(kind), kind, self._node_name(kind), (float(x), float(y)))
+        self.undo_stack.push(AddNodeCommand(self.design, node))
+        self.scene.select_nodes([node.id])
+        self.statusBar().showMessage(f"Added {node.name}. Drag from its right port to connect it.", 6000)
+        return node
+
+    def add_node_at_center(self, kind: str) -> Node | None:
+        centre = self.view.mapToScene(self.view.viewport().rect().center())
+        taken = {(round(n.pos[0]), round(n.pos[1])) for n in self.design.nodes}
+        pos = QPointF(round(centre.x() / GRID) * GRID, round(centre.y() / GRID) * GRID)
+        while (round(pos.x()), round(pos.y())) in taken:  # do not stack new nodes exactly on each other
+            pos += QPointF(2 * GRID, 2 * GRID)
+        return self.add_node(kind, pos)
+
+    def delete_selection(self) -> None:
+        nodes, edges = self.scene.selected_node_ids(), self.scene.selected_edge_indices()
+        if nodes or edges:
+            self.undo_stack.push(RemoveCommand(self.design, nodes, edges))
+
+    def select_all(self) -> None:
+        for item in self.scene.node_items.values():
+            item.setSelected(True)
+
+    def copy(self) -> None:
+        ids = self.scene.selected_node_ids()
+        if not ids:
+            self.statusBar().showMessage("Select nodes to copy.", 4000)
+            return
+        QApplication.clipboard().setMimeData(clipboard.to_mime(self.design, ids))
+        self.statusBar().showMessage(f"Copied {len(ids)} node{'s' * (len(ids) != 1)}.", 4000)
+
+    def cut(self) -> None:
+        ids = self.scene.selected_node_ids()
+        if ids:
+            self.copy()
+            self.undo_stack.push(RemoveCommand(self.design, ids, [], text=f"Cut {len(ids)} nodes"))
+
+    def paste(self) -> None:
+        try:
+            pasted = clipboard.from_mime(QApplication.clipboard().mimeData())
+        except DesignError as exc:
+            self.statusBar().showMessage(f"Cannot paste: {exc}", 8000)
+            return
+        if pasted is None or not pasted.nodes:
+            self.statusBar().showMessage("The clipboard holds no genai-sim nodes.", 4000)
+            return
+        self._insert_fragment(pasted, "Paste")
+
+    def duplicate(self) -> None:
+        ids = self.scene.selected_node_ids()
+        if ids:
+            self._insert_fragment(load_design(clipboard.fragment(self.design, ids), check_catalogs=False),
+                                  "Duplicate")
+
+    def _insert_fragment(self, fragment: Design, text: str) -> None:
+        taken = {(round(n.pos[0]), round(n.pos[1])) for n in self.design.nodes}
+        dx = dy = 0.0
+        while any((round(n.pos[0] + dx), round(n.pos[1] + dy)) in taken for n in fragment.nodes):
+            dx, dy = dx + 2 * GRID, dy + 2 * GRID  # step off the originals so the copy is visible
+        nodes, edges = clipboard.prepare_paste(self.design, fragment, (dx, dy))
+        self.undo_stack.push(AddSubgraphCommand(self.design, nodes, edges,
+                                                f"{text} {len(nodes)} node{'s' * (len(nodes) != 1)}"))
+        self.scene.select_nodes([n.id for n in nodes])
+
+    def auto_layout(self) -> None:
+        positions = auto_layout(self.design)
+        moves = {nid: (self.design.node(nid).pos, pos) for nid, pos in positions.items()
+                 if tuple(self.design.node(nid).pos) != tuple(pos)}
+        if moves:
+            self.undo_stack.push(MoveNodesCommand(self.design, moves, "Auto-layout"))
+        self.scene.fit_scene_rect()
+        self.view.fit_all()
+
+    def set_snap(self, on: bool) -> None:
+        self.scene.snap_to_grid = bool(on)
+        self.settings.setValue("snap_to_grid", bool(on))
+
+    def set_theme(self, name: str) -> None:
+        self.theme = theme_named(name)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, self.theme)
+        self.scene.set_theme(self.theme)
+        self.settings.setValue("theme", self.theme.name)
+        self.inspector.rebuild()
+        action = self.actions_by_name.get("dark_theme")
+        if action is not None and action.isChecked() != (name == "dark"):
+            action.blockSignals(True)
+            action.setChecked(name == "dark")
+            action.blockSignals(False)
+
+    def _selection_changed(self) -> None:
+        nodes, edges = self.scene.selected_node_ids(), self.scene.selected_edge_indices()
+        self.inspector.show_selection(nodes, edges)
+        if nodes or edges:
+            self.inspector_dock.raise_()
+
+    def _review_changed(self, issues: list[dict[str, Any]]) -> None:
+        errors = sum(i["severity"] == "error" for i in issues)
+        warnings = sum(i["severity"] == "warning" for i in issues)
+        if not issues:
+            self.review_label.setText("✓ no structural problems")
+            self.review_label.setToolTip("The design review found nothing to fix.")
+            return
+        parts = []
+        if errors:
+            parts.append(f"{errors} error{'s' * (errors != 1)}")
+        if warnings:
+            parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
+        self.review_label.setText("⚠ " + ", ".join(parts or [f"{len(issues)} notes"]))
+        self.review_label.setToolTip("<br>".join(
+            f"<b>{i['severity']}</b> {html.escape(i.get('node') or 'design')}: {html.escape(i['message'])}"
+            for i in issues))
+
+    # -- files ------------------------------------------------------------------------------------
+    def _update_title(self, *_args: Any) -> None:
+        name = Path(self.file_path).name if self.file_path else "untitled"
+        self.setWindowTitle(f"{self.design.name} — {name}[*] — genai-sim")
+        self.setWindowModified(not self.undo_stack.isClean())
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the current design (saved, discarded, or unchanged)."""
+        if self.undo_stack.isClean():
+            return True
+        answer = QMessageBox.warning(
+            self, "Unsaved changes", f"Save changes to “{self.design.name}” before closing it?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _replace_design(self, design: Design, path: str | None) -> None:
+        self.scene.clear_overlays()
+        self.design.replace_with(design)
+        self.undo_stack.clear()
+        self.undo_stack.setClean()
+        self.file_path = path
+        self._update_title()
+        self.view.initial_view()
+
+    def new_file(self) -> None:
+        if self.maybe_save():
+            self._replace_design(new_design(), None)
+
+    def new_from_template(self) -> None:
+        from designer.gallery import TemplateGallery
+
+        if not self.maybe_save():
+            return
+        dialog = TemplateGallery(self, self.theme.name)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.selected_path():
+            try:
+                design = load_design(dialog.selected_path())
+            except DesignError as exc:
+                QMessageBox.critical(self, "Cannot open template", str(exc))
+                return
+            self._replace_design(design, None)  # a copy: saving asks for a new file name
+
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        start = str(Path(self.file_path).parent) if self.file_path else str(self.settings.value("last_dir", ""))
+        path, _ = QFileDialog.getOpenFileName(self, "Open design", start, FILE_FILTER)
+        if path:
+            self.open_path(path, ask=False)
+
+    def _open_dropped(self, path: str) -> None:
+        self.open_path(path)
+
+    def open_path(self, path: str, ask: bool = True) -> bool:
+        if ask and not self.maybe_save():
+            return False
+        try:
+            design = load_design(path)
+        except DesignError as exc:
+            QMessageBox.critical(self, "Cannot open design", str(exc))
+            self._forget_recent(path)
+            return False
+        self._replace_design(design, str(Path(path).resolve()))
+        self._add_recent(self.file_path or path)
+        self.statusBar().showMessage(f"Opened {path}", 5000)
+        return True
+
+    def save(self) -> bool:
+        if not self.file_path:
+            return self.save_as()
+        return self._save_to(self.file_path)
+
+    def save_as(self) -> bool:
+        start = self.file_path or str(Path(str(self.settings.value("last_dir", os.getcwd())))
+                                      / (_slug(self.design.name) + ".genai.json"))
+        path, _ = QFileDialog.getSaveFileName(self, "Save design as", start, FILE_FILTER)
+        if not path:
+            return False
+        if not path.endswith(".json"):
+            path += ".genai.json"
+        return self._save_to(path)
+
+    def _save_to(self, path: str) -> bool:
+        try:
+            save_design(self.design, path)
+        except OSError as exc:
+            QMessageBox.critical(self, "Cannot save", f"{path}: {exc.strerror or exc}")
+            return False
+        self.file_path = str(Path(path).resolve())
+        self.undo_stack.setClean()
+        self._add_recent(self.file_path)
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def export_dialog(self) -> None:
+        from designer.export import export_diagram
+
+        start = str(Path(self.file_path).with_suffix("").with_suffix(".png")) if self.file_path else "diagram.png"
+        path, _ = QFileDialog.getSaveFileName(self, "Export diagram", start, "PNG image (*.png);;SVG drawing (*.svg)")
+        if path:
+            try:
+                export_diagram(self.design, Path(path))
+            except DesignError as exc:
+                QMessageBox.critical(self, "Cannot export", str(exc))
+                return
+            self.statusBar().showMessage(f"Exported {path}", 5000)
+
+    # -- recent files -----------------------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _add_recent(self, path: str) -> None:
+        files = [path] + [p for p in self.recent_files() if p != path]
+        self.settings.setValue("recent_files", files[:MAX_RECENT])
+        self.settings.setValue("last_dir", str(Path(path).parent))
+
+    def _forget_recent(self, path: str) -> None:
+        self.settings.setValue("recent_files", [p for p in self.recent_files() if p != path])
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.recent_files()
+        if not files:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+            return
+        for i, path in enumerate(files):
+            action = self.recent_menu.addAction(f"&{(i + 1) % 10} {Path(path).name}")
+            action.setStatusTip(path)
+            action.triggered.connect(lambda _c=False, p=path: self.open_path(p))
+        self.recent_menu.addSeparator()
+        self.recent_menu.addAction("Clear List", lambda: self.settings.setValue("recent_files", []))
+
+    # -- dialogs ------------------------------------------------------------------------------------
+    def show_shortcuts(self) -> None:
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Keyboard shortcuts")
+        layout = QVBoxLayout(dialog)
+        rows = [(a.text().replace("&", ""), ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText)
+                                                      for s in a.shortcuts()))
+                for a in self.shortcut_actions() if a.shortcuts()]
+        rows += [("Pan", "Middle drag, or Space + drag"), ("Zoom", "Mouse wheel"),
+                 ("Connect", "Drag from a node's right port onto another node"),
+                 ("Multi-select", "Ctrl+click, or drag a rubber band"), ("Cancel", "Esc")]
+        table = QTableWidget(len(rows), 2)
+        table.setObjectName("shortcuts_table")
+        table.setHorizontalHeaderLabels(["Action", "Shortcut"])
+        table.verticalHeader().hide()
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for r, (name, keys) in enumerate(rows):
+            table.setItem(r, 0, QTableWidgetItem(name))
+            table.setItem(r, 1, QTableWidgetItem(keys))
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+        layout.addWidget(table)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dialog.reject)
+        layout.addWidget(buttons)
+        dialog.resize(520, 560)
+        dialog.exec()
+
+    def shortcut_actions(self) -> list[QAction]:
+        seen: list[QAction] = []
+        for menu in (self.file_menu, self.edit_menu, self.view_menu, self.run_menu, self.help_menu):
+            for action in menu.actions():
+                if action.shortcuts() and action not in seen:
+                    seen.append(action)
+        return seen
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About genai-sim",
+                          "<b>genai-sim</b><br>Design, simulate and price generative-AI systems.<br>"
+                          "A Qt designer over a SimPy engine timed by GPU kernel profiles.")
+
+    # -- window events ------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self._save_state()
+        event.accept()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls() and any(u.toLocalFile().endswith(".json") for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        for url in event.mimeData().urls():
+            if url.toLocalFile().endswith(".json"):
+                event.acceptProposedAction()
+                self.open_path(url.toLocalFile())
+                return
+
+
+def _as_bool(value: Any) -> bool:
+    return value in (True, "true", "1", 1)
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name.lower()).strip("-") or "design"
+
