@@ -13,6 +13,7 @@ PALETTE = ("#2563eb", "#f97316", "#16a34a", "#dc2626", "#7c3aed", "#0891b2", "#c
 FONT = "font-family='Helvetica, Arial, sans-serif'"
 W, H = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 70, 20, 30, 46
+LOG_SPREAD = 30.0  # a CDF axis spanning more than this ratio (its end over the smallest median) is logarithmic
 
 
 def _svg(width: int, height: int, body: list[str], title: str) -> str:
@@ -59,33 +60,93 @@ def _axes(body: list[str], xt: Sequence[float], yt: Sequence[float], sx, sy, xla
                 f"fill='#111'>{escape(ylabel)}</text>")
 
 
+def _legend_size(entries: Sequence[str]) -> tuple[float, float]:
+    return 34 + 6.6 * max((len(n) for n in entries), default=0), 8 + 18 * len(entries)
+
+
+def _legend(body: list[str], names: Sequence[str], x: float, y: float, dashed: Sequence[str] = ()) -> None:
+    """A boxed legend with its top-left corner at (x, y) (inside the plot, where the curves do not go):
+    a colour swatch per series, then a red dashed line per entry of ``dashed`` (SLO targets)."""
+    entries = list(names) + list(dashed)
+    if not entries:
+        return
+    width, height = _legend_size(entries)
+    body.append(f"<rect x='{x:.1f}' y='{y:.1f}' width='{width:.1f}' height='{height}' fill='white' "
+                "stroke='#d1d5db'/>")
+    for i, name in enumerate(entries):
+        row = y + 7 + 18 * i
+        if i < len(names):
+            body.append(f"<rect x='{x + 8:.1f}' y='{row:.1f}' width='18' height='12' "
+                        f"fill='{PALETTE[i % len(PALETTE)]}'/>")
+        else:
+            body.append(f"<line x1='{x + 8:.1f}' x2='{x + 26:.1f}' y1='{row + 6:.1f}' y2='{row + 6:.1f}' "
+                        "stroke='#dc2626' stroke-width='2' stroke-dasharray='5 3'/>")
+        body.append(f"<text x='{x + 32:.1f}' y='{row + 10:.1f}' fill='#111'>{escape(name)}</text>")
+
+
 def cdf_chart(series: dict[str, np.ndarray], title: str, xlabel: str = "latency (ms)",
-              markers: dict[str, float] | None = None) -> str:
-    """Empirical CDFs (y = share of requests ≤ x); ``markers`` draws vertical SLO lines."""
+              markers: dict[str, float | tuple[float, float | None]] | None = None) -> str:
+    """Empirical CDFs (y = share of requests ≤ x). ``markers`` draws dashed SLO lines: name → x, or
+    name → (x, quantile), which also rings the point the curve must pass above (e.g. p95 ≤ 8 s: x, 0.95)."""
     data = {k: np.sort(np.asarray(v, float)[np.isfinite(v)]) for k, v in series.items()}
     data = {k: v for k, v in data.items() if v.size}
-    hi = max([float(v[-1]) for v in data.values()] + list((markers or {}).values()) + [1.0])
-    xt = nice_ticks(0, hi)
-    x_max = xt[-1]
-    sx = lambda x: LEFT + (W - LEFT - RIGHT) * x / x_max  # noqa: E731
+    marks = {k: (v if isinstance(v, tuple) else (float(v), None)) for k, v in (markers or {}).items()}
+    # The far tail would squeeze the body of the curve into a corner: the axis ends at p99.5 (or the SLO line).
+    tail = max([float(np.quantile(v, 0.995)) for v in data.values()] + [1.0])
+    top = max([float(v[-1]) for v in data.values()] + [1.0])
+    hi = max([tail] + [x for x, _ in marks.values()])
+    medians = [float(np.median(v)) for v in data.values() if np.median(v) > 0]
+    log = bool(medians) and hi / min(medians) > LOG_SPREAD
+    if log:  # series an order of magnitude apart (TTFT vs end to end, cache hits vs misses): log axis
+        lo_exp = math.floor(math.log10(max(min(float(v[max(0, int(v.size * 0.01))]) for v in data.values()),
+                                           hi / 1e5, 1e-3)))
+        hi_exp = math.ceil(math.log10(hi * 1.02))
+        steps = (1, 2, 5) if hi_exp - lo_exp <= 4 else (1,)
+        xt = [m * 10.0 ** e for e in range(lo_exp, hi_exp + 1) for m in steps if m * 10.0 ** e <= 10 ** hi_exp]
+        x0, x1 = math.log10(xt[0]), math.log10(xt[-1])
+        sx = lambda x: LEFT + (W - LEFT - RIGHT) * (math.log10(min(max(x, xt[0]), xt[-1])) - x0) / (x1 - x0)  # noqa
+    else:
+        xt = nice_ticks(0, hi)
+        sx = lambda x: LEFT + (W - LEFT - RIGHT) * min(x, xt[-1]) / xt[-1]  # noqa: E731
     sy = lambda y: H - BOTTOM - (H - TOP - BOTTOM) * y  # noqa: E731
+    if top > xt[-1]:
+        xlabel += f"{' (log scale)' if log else ''}; axis ends at p99.5, slowest request {top:,.0f} ms"
+    elif log:
+        xlabel += " (log scale)"
     body: list[str] = []
-    _axes(body, xt, [0, 0.25, 0.5, 0.75, 1.0], sx, sy, xlabel, "share of requests", W, H,
-          ["0", "25%", "50%", "75%", "100%"])
-    for i, (name, v) in enumerate(data.items()):
-        idx = np.unique(np.linspace(0, v.size - 1, min(v.size, 400)).astype(int))
-        pts = " ".join(f"{sx(float(v[j])):.1f},{sy((j + 1) / v.size):.1f}" for j in idx)
-        color = PALETTE[i % len(PALETTE)]
-        body.append(f"<polyline points='{sx(0):.1f},{sy(0):.1f} {pts}' fill='none' stroke='{color}' "
-                    "stroke-width='2'/>")
-        body.append(f"<rect x='{W - RIGHT - 190}' y='{TOP + 40 + 18 * i}' width='12' height='12' fill='{color}'/>"
-                    f"<text x='{W - RIGHT - 172}' y='{TOP + 50 + 18 * i}' fill='#111'>{escape(name)}</text>")
-    for j, (name, x) in enumerate((markers or {}).items()):
+    _axes(body, xt, [0, 0.25, 0.5, 0.75, 0.9, 1.0], sx, sy, xlabel, "share of requests ≤ x", W, H,
+          ["0", "25%", "50%", "75%", "90%", "100%"])
+    for x, q in marks.values():
         px = sx(x)
         body.append(f"<line x1='{px:.1f}' x2='{px:.1f}' y1='{TOP}' y2='{H - BOTTOM}' stroke='#dc2626' "
                     "stroke-dasharray='5 4'/>")
-        body.append(f"<text x='{px + 4:.1f}' y='{TOP + 12 + 14 * j}' fill='#dc2626'>{escape(name)}</text>")
+        if q is not None:
+            body.append(f"<circle cx='{px:.1f}' cy='{sy(q):.1f}' r='5' fill='none' stroke='#dc2626' "
+                        "stroke-width='2'/>")
+    drawn: list[tuple[float, float]] = []
+    for i, v in enumerate(data.values()):
+        idx = np.unique(np.linspace(0, v.size - 1, min(v.size, 400)).astype(int))
+        idx = idx[v[idx] <= xt[-1]]
+        xy = [(sx(float(v[j])), sy((j + 1) / v.size)) for j in idx]
+        drawn += xy
+        pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in xy)
+        color = PALETTE[i % len(PALETTE)]
+        body.append(f"<polyline points='{sx(0):.1f},{sy(0):.1f} {pts}' fill='none' stroke='{color}' "
+                    "stroke-width='2'/>")
+    entries = list(data) + list(marks)
+    box_w, box_h = _legend_size(entries)
+    # top-left or bottom-right of the plot, whichever the curves cross least
+    corners = [(LEFT + 8, TOP + 4), (W - RIGHT - 8 - box_w, H - BOTTOM - 8 - box_h)]
+    x, y = min(corners, key=lambda c: sum(c[0] - 4 <= a <= c[0] + box_w + 4 and c[1] - 4 <= b <= c[1] + box_h + 4
+                                          for a, b in drawn))
+    _legend(body, list(data), x, y, list(marks))
     return _svg(W, H, body, title)
+
+
+def duration_label(v: float) -> str:
+    if abs(v) >= 10_000:
+        return f"{v / 1000:,.1f} s"
+    return f"{v:,.0f} ms" if abs(v) >= 10 else f"{v:.1f} ms"
 
 
 def bar_chart(items: Sequence[tuple[str, float]], title: str, unit: str = "", fmt=None) -> str:
@@ -111,35 +172,46 @@ def bar_chart(items: Sequence[tuple[str, float]], title: str, unit: str = "", fm
 
 
 def waterfall_chart(stages: Sequence[tuple[str, float, float]], title: str, total_ms: float | None = None) -> str:
-    """Gantt-style bars: (stage, start ms, end ms) relative to the request's arrival."""
+    """Gantt-style bars: (stage, start ms, end ms) relative to the request's arrival; each bar is labelled with
+    its duration, and the dashed line marks ``total_ms`` (the mean end-to-end latency)."""
     stages = list(stages)[:20]
-    height = TOP + 24 * max(len(stages), 1) + BOTTOM
-    left = 230
+    row = 26
+    top = TOP + 14
+    height = top + row * max(len(stages), 1) + BOTTOM
+    left = 200
     end = max([e for _, _, e in stages] + [total_ms or 0.0, 1.0])
     xt = nice_ticks(0, end)
     x_max = xt[-1]
-    span = W - left - RIGHT - 60
+    span = W - left - RIGHT - 70
     sx = lambda x: left + span * x / x_max  # noqa: E731
     body: list[str] = []
+    for i in range(0, len(stages), 2):
+        body.append(f"<rect x='{left - 190}' y='{top + row * i:.1f}' width='{W - RIGHT - left + 190}' "
+                    f"height='{row}' fill='#f9fafb'/>")
     for x in xt:
         px = sx(x)
-        body.append(f"<line x1='{px:.1f}' x2='{px:.1f}' y1='{TOP}' y2='{height - BOTTOM}' stroke='#e5e7eb'/>")
+        body.append(f"<line x1='{px:.1f}' x2='{px:.1f}' y1='{top}' y2='{height - BOTTOM}' stroke='#e5e7eb'/>")
         body.append(f"<text x='{px:.1f}' y='{height - BOTTOM + 16}' text-anchor='middle' fill='#374151'>"
                     f"{escape(_label(x))}</text>")
+    body.append(f"<line x1='{left}' x2='{left + span}' y1='{height - BOTTOM}' y2='{height - BOTTOM}' "
+                "stroke='#111'/>")
     body.append(f"<text x='{left + span / 2}' y='{height - 10}' text-anchor='middle' fill='#111'>"
-                "ms after arrival</text>")
+                "time after the request arrives (ms)</text>")
     for i, (name, start, stop) in enumerate(stages):
-        y = TOP + 4 + 24 * i
-        short = name if len(name) <= 32 else name[:31] + "…"
-        body.append(f"<text x='{left - 8}' y='{y + 13}' text-anchor='end' fill='#111'>{escape(short)}</text>")
-        w = max(sx(stop) - sx(start), 1.5)
+        y = top + row * i + 5
+        short = name if len(name) <= 28 else name[:27] + "…"
+        body.append(f"<text x='{left - 8}' y='{y + 12}' text-anchor='end' fill='#111'>{escape(short)}</text>")
+        w = max(sx(stop) - sx(start), 2.0)
         body.append(f"<rect x='{sx(start):.1f}' y='{y}' width='{w:.1f}' height='16' rx='2' "
                     f"fill='{PALETTE[i % len(PALETTE)]}'/>")
-        body.append(f"<text x='{sx(start) + w + 5:.1f}' y='{y + 13}' fill='#374151'>{stop - start:,.0f} ms</text>")
+        body.append(f"<text x='{sx(start) + w + 5:.1f}' y='{y + 12}' fill='#374151'>"
+                    f"{escape(duration_label(stop - start))}</text>")
     if total_ms:
         px = sx(total_ms)
-        body.append(f"<line x1='{px:.1f}' x2='{px:.1f}' y1='{TOP}' y2='{height - BOTTOM}' stroke='#111' "
+        body.append(f"<line x1='{px:.1f}' x2='{px:.1f}' y1='{top - 4}' y2='{height - BOTTOM}' stroke='#111' "
                     "stroke-dasharray='4 3'/>")
+        body.append(f"<text x='{px:.1f}' y='{top - 7}' text-anchor='middle' fill='#111'>mean end-to-end "
+                    f"{escape(duration_label(total_ms))}</text>")
     return _svg(W, height, body, title)
 
 

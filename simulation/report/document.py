@@ -68,5 +68,5 @@ class Report:
         return [b for s in self.sections for b in s.blocks if isinstance(b, Image)]
 
 
-SECTION_IDS = ("requirements", "architecture", "request-path", "envelope", "results", "bottlenecks", "review",
-               "tradeoffs", "cost-levers", "assumptions", "interview")
+SECTION_IDS = ("summary", "requirements", "architecture", "request-path", "envelope", "results", "bottlenecks",
+               "review", "tradeoffs", "cost-levers", "assumptions", "interview")

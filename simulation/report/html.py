@@ -22,12 +22,13 @@ table { border-collapse: collapse; width: 100%; margin: 8px 0 18px; font-size: 1
 caption { text-align: left; font-weight: bold; padding: 4px 0; color: #1f2937; }
 th { background: #eff6ff; text-align: left; border-bottom: 2px solid #93c5fd; padding: 5px 7px; }
 td { border-bottom: 1px solid #e5e7eb; padding: 4px 7px; vertical-align: top; }
-td.num { text-align: right; white-space: nowrap; } tr { page-break-inside: avoid; }
+td.num, th.num { text-align: right; white-space: nowrap; } tr { page-break-inside: avoid; }
 td.pass { color: #15803d; font-weight: bold; } td.fail { color: #b91c1c; font-weight: bold; }
 td.warn { color: #b45309; font-weight: bold; }
 figure { margin: 10px 0 20px; page-break-inside: avoid; } figure img { max-width: 100%; border: 1px solid #e5e7eb; }
+figure img.chart { max-width: 820px; }
 figcaption { color: #4b5563; font-size: 12px; }
-nav ol { columns: 2; font-size: 13px; }
+nav ul { columns: 2; font-size: 13px; list-style: none; padding-left: 0; }
 """
 
 
@@ -58,8 +59,8 @@ def render_html(report: Report, image_src: Callable[[Image], str] = image_data_u
     out = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
            f"<title>{escape(report.title)}</title><style>{CSS}</style></head><body>",
            f"<h1>{escape(report.title)}</h1>", f"<p class='subtitle'>{escape(report.subtitle)}</p>",
-           "<nav><ol>" + "".join(f"<li><a href='#{s.id}'>{escape(s.title.split('. ', 1)[-1])}</a></li>"
-                                 for s in report.sections) + "</ol></nav>"]
+           "<nav><ul>" + "".join(f"<li><a href='#{s.id}'>{escape(s.title)}</a></li>"
+                                 for s in report.sections) + "</ul></nav>"]
     for s in report.sections:
         out.append(f"<section id='{s.id}'><h2>{escape(s.title)}</h2>")
         for b in s.blocks:
@@ -84,55 +85,66 @@ def _block(b, image_src: Callable[[Image], str]) -> str:
                 cells.append(f"<td class='{cls}'>{escape(c)}</td>" if cls else f"<td>{escape(c)}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
         cap = f"<caption>{escape(b.caption)}</caption>" if b.caption else ""
-        head = "<tr>" + "".join(f"<th{_width(b, j, css=True)}>{escape(h)}</th>" for j, h in enumerate(b.headers)) \
-            + "</tr>"
+        head = "<tr>" + "".join(f"<th{_width(b, j, css=True)}{' class=num' if j in b.numeric else ''}>{escape(h)}</th>"
+                                for j, h in enumerate(b.headers)) + "</tr>"
         return f"<table>{cap}<thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
     if isinstance(b, Image):
-        return (f"<figure><img src='{image_src(b)}' alt='{escape(b.caption)}' style='width:{b.width_pct}%'>"
+        chart = " class='chart'" if b.svg is not None else ""  # charts at a reading size; the diagram full width
+        return (f"<figure><img{chart} src='{image_src(b)}' alt='{escape(b.caption)}' style='width:{b.width_pct}%'>"
                 f"<figcaption>{escape(b.caption)}</figcaption></figure>")
     raise TypeError(type(b).__name__)
 
 
 # -- Qt rich text (QTextDocument supports a subset of HTML 4 and CSS 2.1) ----------------------------------------
+# The PDF writer (designer.report_pdf) lays out each block on its own and paginates itself, so these return
+# one block at a time; tables can be rendered a slice of rows at a time (header repeated).
 QT_CSS = """
-body { font-family: Helvetica, Arial, sans-serif; color: #111827; font-size: 9pt; }
-h1 { font-size: 18pt; } h2 { font-size: 13pt; color: #1e3a8a; margin-top: 14px; }
-p.subtitle { color: #4b5563; } p.note { color: #6b7280; font-size: 8pt; }
-p.ok { background-color: #ecfdf5; color: #166534; font-weight: bold; }
-p.bad { background-color: #fef2f2; color: #991b1b; font-weight: bold; }
-th { background-color: #dbeafe; font-weight: bold; text-align: left; }
+body { color: #111827; }
+p { margin-top: 0px; margin-bottom: 0px; }
+p.note { color: #6b7280; font-size: 8pt; }
+p.lead { font-weight: bold; }
+p.caption { color: #1f2937; font-weight: bold; margin-bottom: 3px; }
+th { background-color: #e0e7ff; color: #1e3a8a; font-weight: bold; text-align: left; font-size: 8pt; }
+td { font-size: 8pt; }
 td.pass { color: #15803d; font-weight: bold; } td.fail { color: #b91c1c; font-weight: bold; }
 td.warn { color: #b45309; font-weight: bold; }
+li { margin-bottom: 2px; }
 """
+LEAD_BOLD_MAX = 240  # characters: longer "lead" paragraphs print in the body weight
+BANNER = {"ok": ("#ecfdf5", "#166534", "#16a34a"), "bad": ("#fef2f2", "#991b1b", "#dc2626")}
 
 
-def render_qt_html(report: Report, width_px: int) -> str:
-    """HTML for QTextDocument: attribute-styled tables, images by resource name ``img:<file>``, page breaks
-    before each section, image widths fitted to ``width_px`` (the printable width)."""
-    out = [f"<html><head><meta charset='utf-8'><style>{QT_CSS}</style></head><body>",
-           f"<h1>{escape(report.title)}</h1>", f"<p class='subtitle'>{escape(report.subtitle)}</p>"]
-    for i, s in enumerate(report.sections):
-        brk = " style='page-break-before: always'" if i in (1, 3, 4, 6, 9) else ""
-        out.append(f"<h2{brk}>{escape(s.title)}</h2>")
-        for b in s.blocks:
-            if isinstance(b, Table):
-                cap = f"<p><b>{escape(b.caption)}</b></p>" if b.caption else ""
-                head = "".join(f"<th{_width(b, j)}>{escape(h)}</th>" for j, h in enumerate(b.headers))
-                rows = []
-                for r in b.rows:
-                    cells = []
-                    for j, c in enumerate(r):
-                        cls = _status_class(c)
-                        align = " align='right'" if j in b.numeric else ""
-                        cells.append(f"<td{align}{f' class={cls!r}' if cls else ''}>{escape(c)}</td>")
-                    rows.append("<tr>" + "".join(cells) + "</tr>")
-                out.append(f"{cap}<table width='100%' border='1' cellspacing='0' cellpadding='3' "
-                           f"style='border-color:#d1d5db; border-style:solid'><thead><tr>{head}</tr></thead>"
-                           + "".join(rows) + "</table>")
-            elif isinstance(b, Image):
-                out.append(f"<p align='center'><img src='img:{b.filename}' width='{int(width_px * b.width_pct / 100)}'>"
-                           f"<br><span style='color:#4b5563; font-size:8pt'>{escape(b.caption)}</span></p>")
-            else:
-                out.append(_block(b, lambda img: ""))
-    out.append("</body></html>")
-    return "\n".join(out)
+def qt_para_html(b: Para) -> str:
+    if b.style in BANNER:
+        bg, fg, edge = BANNER[b.style]
+        return (f"<table width='100%' cellspacing='0' cellpadding='7' bgcolor='{bg}' style='border-left: 4px solid "
+                f"{edge}'><tr><td style='font-size: 9.5pt; color: {fg}; font-weight: bold'>{escape(b.text)}"
+                "</td></tr></table>")
+    style = "p" if b.style == "lead" and len(b.text) > LEAD_BOLD_MAX else b.style  # a bold page is no emphasis
+    cls = "" if style == "p" else f" class='{style}'"
+    return f"<p{cls}>{escape(b.text)}</p>"
+
+
+def qt_bullets_html(items: list[str]) -> str:
+    return "<ul style='margin-left: 14px; -qt-list-indent: 1'>" + "".join(
+        f"<li>{escape(i)}</li>" for i in items) + "</ul>"
+
+
+def qt_table_html(table: Table, rows: list[list[str]], caption: str | None = None) -> str:
+    """Attribute-styled table (Qt ignores most table CSS): collapsed hairline borders, banded rows."""
+    caption = table.caption if caption is None else caption
+    cap = f"<p class='caption'>{escape(caption)}</p>" if caption else ""
+    head = "".join(f"<th{_width(table, j)}{' align=right' if j in table.numeric else ''}>{escape(h)}</th>"
+                   for j, h in enumerate(table.headers))
+    out = []
+    for i, r in enumerate(rows):
+        cells = []
+        for j, c in enumerate(r):
+            cls = _status_class(c)
+            align = " align='right' style='white-space: nowrap'" if j in table.numeric else ""
+            cells.append(f"<td{align}{f' class={cls!r}' if cls else ''}>{escape(c)}</td>")
+        band = " bgcolor='#f8fafc'" if i % 2 else ""
+        out.append(f"<tr{band}>" + "".join(cells) + "</tr>")
+    return (f"{cap}<table width='100%' border='0.5' cellspacing='0' cellpadding='3' "
+            "style='border-collapse: collapse; border-color: #cbd5e1; border-style: solid'>"
+            f"<thead><tr>{head}</tr></thead>" + "".join(out) + "</table>")

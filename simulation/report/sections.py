@@ -28,6 +28,9 @@ from simulation.report.document import Bullets, Image, Para, Report, Section, Ta
 
 LLM_KINDS = ("llm_server", "llm_api")
 STATS = ("mean", "p50", "p90", "p95", "p99")
+LATENCY_NAMES = {"ttft_ms": "TTFT (time to first token)", "tpot_ms": "TPOT (per output token)",
+                 "itl_ms": "ITL (inter-token gap)", "e2e_ms": "E2E (end to end)"}
+SMALL_MODEL_B = 15.0  # billions of parameters: at or below, routing to "a smaller model" is no lever
 AGREE = 0.05  # seed figure reproduced when the run is within 5 % of it
 # seed000 L1377–L1383 (cost-optimisation ranges quoted in the cost-levers section)
 LEVER_RANGES = {"cache": "30–50 %", "semantic": "20–30 %", "routing": "40–60 %", "prompt": "10–30 %",
@@ -45,12 +48,34 @@ def value_text(value: float, unit: str) -> str:
         return f"{value:.1%}" if abs(value) < 10 else fmt(value)
     if unit in ("replicas", "seqs", "calls/day", "req/day", "tokens/day", "tokens", "req/month") \
             and float(value).is_integer():
-        return f"{int(value):,} {unit}"
+        return f"{int(value):,} {unit[:-1] if value == 1 and unit in ('replicas', 'seqs', 'tokens') else unit}"
     return f"{fmt(value)} {unit}".strip()
 
 
 def ms(v: float) -> str:
     return "–" if not math.isfinite(v) else (f"{v:,.0f}" if abs(v) >= 100 else f"{v:.1f}")
+
+
+def ms_text(v: float) -> str:
+    """A duration with its unit and sensible precision: 0.3 ms, 6.2 ms, 1,887 ms, 12.4 s."""
+    if v is None or not math.isfinite(v):
+        return "–"
+    if abs(v) >= 10_000:
+        return f"{v / 1000:,.1f} s"
+    if abs(v) >= 10:
+        return f"{v:,.0f} ms"
+    return f"{v:.1f} ms"
+
+
+def share_text(x: float) -> str:
+    """A share with the precision it needs: 46%, 0.8%, < 0.1%."""
+    if x >= 0.01:
+        return f"{x:.0%}"
+    return f"{x:.1%}" if x >= 0.001 else "< 0.1%"
+
+
+def pct(part: float, whole: float) -> str:
+    return f"{part / whole:.0%}" if whole else "–"
 
 
 def resolve(facts: dict[str, float], path: str | None) -> float | None:
@@ -85,6 +110,94 @@ def _env_value(env: Envelope, key: str | None) -> float | None:
 
 
 # -- sections ---------------------------------------------------------------------------------------------
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def _slo_actual_text(key: str, v: float) -> str:
+    return f"{v:.2%}" if key == "error_rate_max" else f"{ms(v)} ms"
+
+
+def summary(design: Design, env: Envelope, run_json: dict[str, Any], path_data: dict[str, Any],
+            issues: list[dict[str, Any]], lever_rows: list[dict[str, Any]]) -> tuple[Section, dict[str, Any]]:
+    """Verdict against the SLOs and budget, the main bottleneck and the top cost lever, from the run's numbers."""
+    s = Section("summary", "Executive summary")
+    slo, cost = run_json["slo"], run_json["cost"]
+    missed = [k for k, v in slo.items() if not v["met"]]
+    budget = [(k, float(limit), cost.get(k)) for k, limit in design.budget.items() if cost.get(k) is not None]
+    over = [k for k, limit, actual in budget if actual > limit]
+    parts = []
+    if slo:
+        every = {1: "the SLO", 2: "both SLOs"}.get(len(slo), f"all {len(slo)} SLOs")
+        parts.append(f"Meets {every}" if not missed else
+                     f"Misses {len(missed)} of {plural(len(slo), 'SLO')} ("
+                     + "; ".join(f"{k} {_slo_actual_text(k, slo[k]['actual'])} vs target "
+                                 f"{_slo_target_text(k, slo[k]['target'])}" for k in missed) + ")")
+    for k, limit, actual in budget:
+        unit = k.replace("usd_per_", "/")
+        parts.append(f"{'over' if actual > limit else 'within'} the {usd(limit)}{unit} budget "
+                     f"({usd(actual)}{unit}, {pct(actual, limit)} of it)")
+    if parts:
+        text = parts[0] + ("; " + "; ".join(parts[1:]) if len(parts) > 1 else "") + "."
+        s.add(Para(text[0].upper() + text[1:], "bad" if (missed or over) else "ok"))
+    else:
+        s.add(Para("No SLOs or budget are set, so the design cannot be judged; the figures below describe it.",
+                   "note"))
+    m = run_json["metrics"]
+    e2e = m["e2e_ms"]
+    per_day = env.value("workload.requests_per_day")
+    load = (f"{fmt(per_day)} requests/day ({fmt(env.value('workload.mean_qps'))} req/s mean, "
+            f"{fmt(env.value('workload.peak_qps'))} req/s peak)" if math.isfinite(per_day) else "a closed loop")
+    streams = any(n.kind in LLM_KINDS for n in design.nodes)
+    bullets = [f"Load: {load}. Simulated {run_json['requests']['completed']:,} requests: end-to-end p50 "
+               f"{ms(e2e['p50'])} ms, p95 {ms(e2e['p95'])} ms, p99 {ms(e2e['p99'])} ms"
+               + (f"; time to first token p95 {ms(m['ttft_ms']['p95'])} ms." if streams else ".")]
+    stages = path_data.get("stages") or []
+    busiest = max(((n, st["utilization"]) for n, st in run_json["nodes"].items() if "utilization" in st),
+                  key=lambda x: x[1], default=None)
+    data: dict[str, Any] = {"slo_missed": missed, "budget_over": over}
+    if stages:
+        total = sum(v for _, v in stages) or 1.0
+        node, t = stages[0]
+        data.update(bottleneck=node, bottleneck_ms=t, bottleneck_share=t / total)
+        text = (f"Main bottleneck: {_title(design, node)}, {pct(t, total)} of the time a request spends in the "
+                f"system ({ms_text(t)} per request)")
+        if busiest:
+            data.update(busiest=busiest[0], busiest_utilization=busiest[1])
+            who, u = _title(design, busiest[0]), busiest[1]
+            if u > 0.85:
+                text += f"; {who} runs at {u:.0%} utilisation, where queueing delay grows steeply."
+            elif u >= 0.5:
+                text += f"; the busiest component is {who} at {u:.0%} utilisation."
+            else:
+                text += (f"; no component is above {u:.0%} utilisation, so this is service time, not queueing "
+                         "(only a faster component or a different design shortens it).")
+        else:
+            text += "."
+        bullets.append(text)
+    name, top_day, total_day = largest_cost(design, run_json)
+    bullets.append(f"Cost: {usd(total_day)}/day, {usd(cost['usd_per_month'])}/month, {usd(cost['usd_per_request'])} "
+                   f"per request; the largest item is {name} ({usd(top_day)}/day, {pct(top_day, total_day)}).")
+    if lever_rows:
+        top = lever_rows[0]
+        data["top_lever"] = top
+        bullets.append(f"Top cost lever: {top['lever'][0].lower() + top['lever'][1:]} ({top['change']}), saving about "
+                       f"{usd(top['usd_per_day'])}/day ({pct(top['usd_per_day'], total_day)} of the cost).")
+    else:
+        data["top_lever"] = None
+        bullets.append(f"Top cost lever: none proportional to traffic (no per-token or GPU spend); the cost is "
+                       f"provisioned capacity, so size the tier of {name} first.")
+    counts = Counter(i["severity"] for i in issues)
+    uncovered = [t["label"] for t in threat_coverage(design) if t["relevant"] and not t["covered_by"]]
+    bullets.append(f"Design review: {plural(counts.get('error', 0), 'error')}, "
+                   f"{plural(counts.get('warning', 0), 'warning')}"
+                   + (f"; threats not covered: {', '.join(u[0].lower() + u[1:] for u in uncovered)}." if uncovered
+                      else "; every relevant threat has a defence."))
+    s.add(Bullets(bullets))
+    data["text"] = [b.text for b in s.blocks if isinstance(b, Para)] + bullets
+    return s, data
+
+
 def requirements(design: Design, env: Envelope, run_json: dict[str, Any]) -> Section:
     s = Section("requirements", "1. Problem and requirements")
     if design.description:
@@ -100,15 +213,24 @@ def requirements(design: Design, env: Envelope, run_json: dict[str, Any]) -> Sec
                  ", ".join(f"{k} {v}" for k, v in a.items() if k != "process")])
     rows.append(["Simulated window", f"{fmt(run_json['simulated_s'])} s", f"seed {run_json['seed']}, warm-up "
                  f"{fmt(float(design.workload.get('warmup_s', 0)))} s excluded"])
-    s.add(Table(["Requirement", "Value", "Derivation"], rows, "Scale"))
+    s.add(Table(["Requirement", "Value", "Derivation"], rows, "Scale", widths=(24, 24, 52)))
     slo_rows = [[k, _slo_target_text(k, v)] for k, v in design.slo.items()]
     for k, v in design.budget.items():
         slo_rows.append([f"budget {k.replace('_', ' ')}", usd(v)])
     if slo_rows:
-        s.add(Table(["Objective", "Target"], slo_rows, "Service-level objectives and budget"))
+        s.add(Table(["Objective", "Target"], slo_rows, "Service-level objectives and budget", numeric=(1,),
+                    widths=(50, 50)))
     else:
         s.add(Para("No SLOs or budget are set: the report can describe the design but not judge it.", "note"))
     return s
+
+
+def _slo_quantile(key: str) -> float | None:
+    """0.95 for ``e2e_p95_ms``: the share of requests an SLO on that percentile requires below its target."""
+    for part in key.split("_"):
+        if part.startswith("p") and part[1:].replace(".", "", 1).isdigit():
+            return float(part[1:]) / 100
+    return None
 
 
 def _slo_target_text(key: str, v: float) -> str:
@@ -129,11 +251,13 @@ def architecture(design: Design, params: dict[str, dict[str, Any]], run_json: di
     by_node = run_json["cost"]["by_node"]
     for n in design.nodes:
         kind = get_kind(n.kind)
-        given = {k: v for k, v in n.params.items() if k not in ("replicas",)}
-        key = ", ".join(f"{k}={_short(v)}" for k, v in list(given.items())[:4]) + (" …" if len(given) > 4 else "")
+        given = {k: v for k, v in n.params.items() if k not in ("replicas",) and not k.startswith("usd_per")
+                 and not (k == "use_catalog_prices" and v is False)}
+        key = ", ".join(f"{k}: {_short(v)}" for k, v in list(given.items())[:4]) + (" …" if len(given) > 4 else "")
         rows.append([n.title, kind.label, str(params[n.id].get("replicas", 1)), key or "defaults",
-                     usd(by_node.get(n.id, {}).get("usd_per_hour", 0.0)) + "/h"])
-    s.add(Table(["Component", "Kind", "Replicas", "Key parameters", "Cost"], rows, "Components", numeric=(2, 4)))
+                     usd(by_node.get(n.id, {}).get("usd_per_hour", 0.0) * 24)])
+    s.add(Table(["Component", "Kind", "Replicas", "Key parameters (as set in the design)", "Cost (USD/day)"], rows,
+                "Components", numeric=(2, 4), widths=(20, 14, 9, 43, 14)))
     paths = []
     for e in design.edges:
         cond = f" [{e.when}]" if e.when else (f" ({e.weight:g})" if e.weight != 1 else "")
@@ -154,6 +278,8 @@ def _short(v: Any) -> str:
             return v["dist"] + "(" + ", ".join(f"{k} {x:g}" if isinstance(x, (int, float)) else f"{k} {x}"
                                                for k, x in v.items() if k != "dist") + ")"
         return "{…}"
+    if isinstance(v, float):
+        return f"{v:,.4g}" if abs(v) < 1e6 else f"{v:,.0f}"
     text = str(v)
     return text if len(text) <= 40 else text[:39] + "…"
 
@@ -186,13 +312,14 @@ def request_path(design: Design, result: Any) -> tuple[Section, dict[str, Any]]:
     s.add(Para(f"The most common path through the model(s), taken by {share:.0%} of the recorded requests "
                f"({len(idx):,} of {len(hops):,}); bars show the mean time each stage starts and ends after "
                f"arrival (queueing included). Mean end-to-end on this path: {ms(e2e)} ms."))
-    s.add(Image("waterfall", "Latency waterfall of the most common request path.",
-                svg=charts.waterfall_chart(stages, "Request path: mean start and end of each stage", e2e)))
+    s.add(Image("waterfall", "Latency waterfall of the most common request path (mean over its requests; "
+                "the dashed line is the mean end-to-end latency).",
+                svg=charts.waterfall_chart(stages, "Request path: when each stage starts and ends", e2e)))
     breakdown = stage_breakdown(result, "e2e")
     total = sum(v for _, v in breakdown) or 1.0
-    rows = [[_title(design, n), ms(v), f"{v / total:.0%}"] for n, v in breakdown[:12]]
-    s.add(Table(["Stage", "Mean ms per request", "Share of time"], rows,
-                "Where the time goes (all recorded requests)", numeric=(1, 2)))
+    rows = [[_title(design, n), ms_text(v), share_text(v / total)] for n, v in breakdown[:12]]
+    s.add(Table(["Stage", "Mean time per request", "Share of time"], rows,
+                "Where the time goes (all recorded requests)", numeric=(1, 2), widths=(50, 25, 25)))
     data["stages"] = breakdown
     return s, data
 
@@ -220,7 +347,7 @@ def envelope_section(design: Design, env: Envelope, facts: dict[str, float]) -> 
         s.add(Table(["Figure", "Seed says", "Simulated", "Envelope", "Verdict", "Why"],
                     [[r["label"], r["seed"], r["simulated_text"], r["envelope_text"], r["verdict_text"],
                       r["explanation"]] for r in seeds], "Seed vs simulated vs envelope", numeric=(2, 3),
-                    widths=(17, 10, 12, 12, 14, 35)))
+                    widths=(16, 9, 13, 13, 16, 33)))
     return s
 
 
@@ -285,13 +412,18 @@ def results(design: Design, result: Any, run_json: dict[str, Any]) -> Section:
     if rows:
         s.add(Table(["Objective", "Target", "Simulated", "Verdict"], rows, "Pass/fail", numeric=(1, 2)))
     m = run_json["metrics"]
-    mrows = [[name.replace("_ms", "").upper()] + [ms(m[name][st]) for st in STATS]
-             for name in ("ttft_ms", "tpot_ms", "itl_ms", "e2e_ms")]
+    streams = any(n.kind in LLM_KINDS for n in design.nodes)
+    names = [name for name in ("ttft_ms", "tpot_ms", "itl_ms", "e2e_ms")
+             if streams or name in ("ttft_ms", "e2e_ms") or any(m[name][st] for st in STATS)]
+    mrows = [[LATENCY_NAMES[name]] + [ms(m[name][st]) for st in STATS] for name in names]
     s.add(Table(["Latency (ms)", *STATS], mrows, "Latency over completed requests after warm-up",
-                numeric=(1, 2, 3, 4, 5)))
+                numeric=(1, 2, 3, 4, 5), widths=(30, 14, 14, 14, 14, 14)))
+    if not streams:
+        s.add(Para("No LLM node streams tokens in this design, so TTFT equals end-to-end latency and TPOT/ITL do "
+                   "not apply.", "note"))
     req = run_json["requests"]
     thr = run_json["throughput"]
-    s.add(Table(["Requests", "Value"], [
+    s.add(Table(["Requests", "Count / rate"], [
         ["arrived", f"{req['arrived']:,}"], ["completed", f"{req['completed']:,}"],
         ["failed / timeout / dropped", f"{req['failed']:,} / {req['timeout']:,} / {req['dropped']:,}"],
         ["blocked by guardrails", f"{req['blocked']:,}"],
@@ -303,16 +435,18 @@ def results(design: Design, result: Any, run_json: dict[str, Any]) -> Section:
         ["per day", usd(cost["usd_per_hour"] * 24)], ["per month (730 h)", usd(cost["usd_per_month"])]],
         "Cost at the simulated volume", numeric=(1,)))
     ok = result.ok
-    markers = {f"{k} target": v for k, v in design.slo.items() if k.startswith(("e2e", "ttft"))}
+    markers = {f"SLO {k.replace('_ms', '').replace('_', ' ')} ≤ {fmt(v)} ms": (float(v), _slo_quantile(k))
+               for k, v in design.slo.items() if k.startswith(("e2e", "ttft"))}
     series = {"E2E": result.e2e_ms[ok]}
     if np.any(np.abs(result.ttft_ms[ok] - result.e2e_ms[ok]) > 1e-6):
         series["TTFT"] = result.ttft_ms[ok]
-    s.add(Image("latency_cdf", "Latency CDF of completed requests; dashed lines are the SLO targets.",
+    s.add(Image("latency_cdf", "Latency CDF of completed requests. Dashed lines are the SLO targets; a ringed point "
+                "is where the curve must pass above (e.g. 95 % of requests by the p95 target).",
                 svg=charts.cdf_chart(series, "Latency CDF", markers=markers)))
     items = sorted(((_title(design, n), c["usd_per_hour"] * 24) for n, c in cost["by_node"].items()),
                    key=lambda x: -x[1])
     s.add(Image("cost_breakdown", "Cost per day by component (provisioned + pay-per-use).",
-                svg=charts.bar_chart(items, "Cost per day by component", "", usd)))
+                svg=charts.bar_chart(items, "Cost per day by component (USD/day)", "/day", usd)))
     return s
 
 
@@ -338,29 +472,30 @@ def bottlenecks(design: Design, run_json: dict[str, Any], path_data: dict[str, A
                   "per request)." if stages else ""
         s.add(Para(f"Busiest component: {_title(design, top)} at {st['utilization']:.0%} utilisation.{slowest} "
                    "Utilisation above ~85 % means queueing delay grows steeply (M/M/c)."))
-    s.add(Table(["Component", "Utilisation", "Mean queue", "p99 wait ms", "Served", "Detail"], rows,
-                "Load per component", numeric=(1, 2, 3, 4)))
+    s.add(Table(["Component", "Utilisation", "Mean queue (requests)", "p99 wait (ms)", "Served (requests)",
+                 "Detail"], rows, "Load per component", numeric=(1, 2, 3, 4), widths=(26, 12, 13, 12, 13, 24)))
     return s
 
 
 def review_section(design: Design, issues: list[dict[str, Any]]) -> Section:
     s = Section("review", "7. Design review")
     counts = Counter(i["severity"] for i in issues)
-    s.add(Para(f"{counts.get('error', 0)} error(s), {counts.get('warning', 0)} warning(s), "
-               f"{counts.get('info', 0)} note(s). Red flags follow seed000 §4.2 and §5.",
+    s.add(Para(f"{plural(counts.get('error', 0), 'error')}, {plural(counts.get('warning', 0), 'warning')}, "
+               f"{plural(counts.get('info', 0), 'note')}. Red flags follow seed000 §4.2 and §5.",
                "bad" if counts.get("error") else "p"))
     mark = {"error": "✘ error", "warning": "⚠ warning", "info": "note"}
-    rows = [[mark.get(i["severity"], i["severity"]), i["rule"], _title(design, i["node"]) if i.get("node") else "–",
-             i["message"], i.get("why", ""), i.get("fix", "")] for i in issues]
+    rows = [[mark.get(i["severity"], i["severity"]), _title(design, i["node"]) if i.get("node") else "–",
+             f"{i['message']} (rule {i['rule']})", i.get("why", ""), i.get("fix", "")] for i in issues]
     if rows:
-        s.add(Table(["Severity", "Rule", "Component", "Finding", "Why it matters", "Fix"], rows, "Findings",
-                    widths=(9, 11, 11, 27, 22, 20)))
+        s.add(Table(["Severity", "Component", "Finding", "Why it matters", "Fix"], rows, "Findings",
+                    widths=(11, 14, 30, 23, 22)))
     trows = []
     for t in threat_coverage(design):
         status = ("✔ " + ", ".join(t["covered_by"])) if t["covered_by"] else ("✘ not covered" if t["relevant"]
                                                                               else "n/a (no such path)")
         trows.append([t["label"], status, t["why"]])
-    s.add(Table(["Threat", "Defended by", "Risk"], trows, "Threat-model coverage (seed000 L1395–L1401)"))
+    s.add(Table(["Threat", "Defended by", "Risk"], trows, "Threat-model coverage (seed000 L1395–L1401)",
+                widths=(28, 30, 42)))
     return s
 
 
@@ -422,52 +557,93 @@ def tradeoffs(design: Design) -> Section:
     return s
 
 
-def cost_levers(design: Design, env: Envelope, run_json: dict[str, Any], facts: dict[str, float]) -> Section:
-    s = Section("cost-levers", "9. Cost levers")
-    per_day = run_json["cost"]["usd_per_hour"] * 24
-    llm_day = facts.get("derived.llm_usd_per_day", 0.0)
-    gpu_day = sum(run_json["cost"]["by_node"].get(n.id, {}).get("usd_per_hour", 0.0) * 24 for n in design.nodes
-                  if n.kind == "llm_server")
-    rows = []
+def levers(design: Design, env: Envelope, run_json: dict[str, Any], facts: dict[str, float]) -> list[dict[str, Any]]:
+    """First-order cost levers with their estimated saving in USD/day, largest first (zero savings left out)."""
+    cost = run_json["cost"]
+    llm_day, gpu_day = model_spend(design, run_json)
+    model_day = llm_day + gpu_day  # spend that scales with the traffic reaching the models
+    out: list[dict[str, Any]] = []
+
+    def add(lever: str, change: str, saving: float, note: str, seed_range: str) -> None:
+        if saving > 0:
+            out.append({"lever": lever, "change": change, "usd_per_day": saving, "note": note, "range": seed_range})
+
     caches = [n for n in design.nodes if n.kind in ("response_cache", "semantic_cache")]
     if caches:
         hit = float(get_kind(caches[0].kind).resolved_params(caches[0].params)["hit_rate"])
-        saving = llm_day * min(0.10, 1 - hit) / max(1 - hit, 1e-9) if llm_day else 0.0
-        rows.append(["Raise cache hit rate by 10 points", f"{hit:.0%} → {min(hit + 0.1, 1):.0%}", usd(saving) + "/day",
-                     LEVER_RANGES["cache"]])
-    elif llm_day or gpu_day:
-        rows.append(["Add a response cache (30 % hits)", "no cache today", usd(0.3 * (llm_day or gpu_day)) + "/day",
-                     LEVER_RANGES["cache"]])
-    llm_nodes = [n for n in design.nodes if n.kind in LLM_KINDS]
-    if llm_nodes and not any(n.kind == "router" for n in design.nodes):
-        rows.append(["Route simple traffic to a small model", "one model today", "≈ 40–60 % of LLM spend: "
-                     + usd(0.5 * (llm_day or gpu_day)) + "/day", LEVER_RANGES["routing"]])
-    for n in design.nodes:
-        if n.kind == "llm_server":
-            p = get_kind(n.kind).resolved_params(n.params)
-            node_day = run_json["cost"]["by_node"].get(n.id, {}).get("usd_per_hour", 0.0) * 24
-            util = run_json["nodes"].get(n.id, {}).get("utilization", 0.0)
-            need = env.facts.get("replicas_needed", {}).get(n.id)
-            if need and need < int(p["replicas"]):
-                rows.append([f"Right-size {n.title}", f"{p['replicas']} → {need} replicas (envelope at peak; "
-                             f"simulated busy {util:.0%})", usd(node_day * (1 - need / int(p["replicas"]))) + "/day",
-                             "—"])
-            if p["dtype"] in ("bf16", "fp16"):
-                rows.append([f"Quantise {n.title} to fp8", "halves weight memory, frees KV room",
-                             f"up to {usd(0.3 * node_day)}/day (fewer GPUs per replica or more batch)",
-                             LEVER_RANGES["quantization"]])
-    prompts = [n for n in design.nodes if n.kind == "prompt_builder"]
-    if prompts and llm_day:
-        rows.append(["Trim prompts / retrieved context", "shorter system prompt, fewer chunks",
-                     usd(0.2 * llm_day) + "/day at −20 % tokens", LEVER_RANGES["prompt"]])
-    if rows:
-        s.add(Para(f"Today: {usd(per_day)}/day ({usd(run_json['cost']['usd_per_month'])}/month); LLM tokens "
-                   f"{usd(llm_day)}/day, GPUs {usd(gpu_day)}/day. Estimates below are first-order (linear in the "
-                   f"traffic they remove); the seed's ranges are rules of thumb (seed000 L1377–L1383), combined "
-                   f"levers save {LEVER_RANGES['combined']}."))
-        s.add(Table(["Lever", "Change", "Estimated saving", "Seed's range"], rows, "Levers", numeric=(2,)))
+        step = min(0.10, 1 - hit)
+        add("Raise the cache hit rate by 10 points", f"{hit:.0%} → {hit + step:.0%} hits on {caches[0].title}",
+            model_day * step / max(1 - hit, 1e-9), "model traffic falls by the extra hits", LEVER_RANGES["cache"])
     else:
-        s.add(Para("No model cost to optimise in this design.", "note"))
+        add("Add a response cache", "none today; 30 % hits assumed", 0.3 * model_day,
+            "30 % of model calls served from the cache", LEVER_RANGES["cache"])
+    # Routing pays only when the model is not already a small one (≤ 15B parameters, the envelope's API-reference
+    # split): then half the traffic moves to a model costing a small fraction as much.
+    large = [n for n in design.nodes if n.kind == "llm_api"
+             or (n.kind == "llm_server" and env.value(f"{n.id}.params", 0.0) > SMALL_MODEL_B)]
+    large_day = sum(cost["by_node"].get(n.id, {}).get("usd_per_hour", 0.0) * 24 for n in large)
+    if large and not any(n.kind == "router" for n in design.nodes):
+        add("Route simple traffic to a small model", f"one model today ({large[0].title})", 0.5 * large_day,
+            "half the large-model spend, the middle of the seed's range", LEVER_RANGES["routing"])
+    for n in design.nodes:
+        if n.kind != "llm_server":
+            continue
+        p = get_kind(n.kind).resolved_params(n.params)
+        node_day = cost["by_node"].get(n.id, {}).get("usd_per_hour", 0.0) * 24
+        util = run_json["nodes"].get(n.id, {}).get("utilization", 0.0)
+        need = env.facts.get("replicas_needed", {}).get(n.id)
+        if need and need < int(p["replicas"]):
+            add(f"Right-size {n.title}", f"{p['replicas']} → {need} replicas (envelope at peak; simulated busy "
+                f"{util:.0%})", node_day * (1 - need / int(p["replicas"])), "fewer GPUs at the same traffic", "—")
+        if p["dtype"] in ("bf16", "fp16") and int(p["tp"]) >= 2:
+            add(f"Quantise {n.title} to fp8", f"halves weight memory: tp {p['tp']} → {int(p['tp']) // 2}",
+                0.3 * node_day, "up to: fewer GPUs per replica (the seed's middle)", LEVER_RANGES["quantization"])
+    if any(n.kind == "prompt_builder" for n in design.nodes):
+        add("Trim prompts and retrieved context", "shorter system prompt, fewer chunks", 0.2 * llm_day,
+            "at −20 % prompt tokens", LEVER_RANGES["prompt"])
+    return sorted(out, key=lambda r: -r["usd_per_day"])
+
+
+def model_spend(design: Design, run_json: dict[str, Any]) -> tuple[float, float]:
+    """(USD/day on LLM API calls, USD/day on self-hosted model GPUs) at the simulated volume."""
+    by_node = run_json["cost"]["by_node"]
+
+    def day(kind: str) -> float:
+        return sum(by_node.get(n.id, {}).get("usd_per_hour", 0.0) * 24 for n in design.nodes if n.kind == kind)
+
+    return day("llm_api"), day("llm_server")
+
+
+def largest_cost(design: Design, run_json: dict[str, Any]) -> tuple[str, float, float]:
+    """(component title, USD/day, USD/day in total)."""
+    by_node = run_json["cost"]["by_node"]
+    total = run_json["cost"]["usd_per_hour"] * 24
+    if not by_node:
+        return "–", 0.0, total
+    nid, c = max(by_node.items(), key=lambda x: x[1].get("usd_per_hour", 0.0))
+    return _title(design, nid), c.get("usd_per_hour", 0.0) * 24, total
+
+
+def cost_levers(design: Design, env: Envelope, run_json: dict[str, Any], facts: dict[str, float],
+                rows: list[dict[str, Any]]) -> Section:
+    s = Section("cost-levers", "9. Cost levers")
+    per_day = run_json["cost"]["usd_per_hour"] * 24
+    llm_day, gpu_day = model_spend(design, run_json)
+    name, top_day, total = largest_cost(design, run_json)
+    s.add(Para(f"Today: {usd(per_day)}/day ({usd(run_json['cost']['usd_per_month'])}/month), of which LLM API tokens "
+               f"{usd(llm_day)}/day and self-hosted model GPUs {usd(gpu_day)}/day; the largest single cost is {name} "
+               f"at {usd(top_day)}/day ({pct(top_day, total)})."))
+    if rows:
+        s.add(Table(["Lever", "Change", "Estimated saving (USD/day)", "Basis", "Seed's range"],
+                    [[r["lever"], r["change"], usd(r["usd_per_day"]), r["note"], r["range"]] for r in rows],
+                    "Levers, largest saving first", numeric=(2,), widths=(24, 26, 14, 24, 12)))
+        s.add(Para(f"Estimates are first-order (linear in the traffic or capacity they remove); the seed's ranges "
+                   f"are rules of thumb (seed000 L1377–L1383); combined levers save {LEVER_RANGES['combined']}.",
+                   "note"))
+    else:
+        s.add(Para("No traffic-proportional lever applies: nothing here is billed per token or per GPU. The cost is "
+                   f"provisioned capacity, so the lever is the instance size or tier of {name}, the largest item.",
+                   "note"))
     return s
 
 
@@ -585,7 +761,10 @@ def build_report(design: Design, result: Any, diagram_png: bytes | None = None) 
     params = {n.id: get_kind(n.kind).resolved_params(n.params) for n in design.nodes}
     issues = result.review or review_design(design, result)
     path_section, path_data = request_path(design, result)
+    lever_rows = levers(design, env, run_json, facts)
+    summary_section, summary_data = summary(design, env, run_json, path_data, issues, lever_rows)
     sections = [
+        summary_section,
         requirements(design, env, run_json),
         architecture(design, params, run_json, diagram_png),
         path_section,
@@ -594,14 +773,15 @@ def build_report(design: Design, result: Any, diagram_png: bytes | None = None) 
         bottlenecks(design, run_json, path_data),
         review_section(design, issues),
         tradeoffs(design),
-        cost_levers(design, env, run_json, facts),
+        cost_levers(design, env, run_json, facts, lever_rows),
         assumptions(design, env, params),
         interview(design, env, run_json, issues),
     ]
     subtitle = (f"Simulated {fmt(run_json['simulated_s'])} s with seed {run_json['seed']}; "
                 f"{run_json['requests']['completed']:,} requests completed.")
     data = {"run": run_json, "facts": facts, "envelope": [f.to_dict() for f in env.figures],
-            "seed_figures": seed_figures(design, env, facts), "review": issues, "waterfall": path_data.get("waterfall")}
+            "seed_figures": seed_figures(design, env, facts), "review": issues, "waterfall": path_data.get("waterfall"),
+            "summary": summary_data, "levers": lever_rows}
     return Report(design.name, subtitle, sections, data)
 
 

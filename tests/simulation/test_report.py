@@ -10,6 +10,7 @@ import re
 import pytest
 
 from simulation.analysis.envelope import fmt, usd
+from simulation.analysis.review import stage_breakdown
 from simulation.loader import load_design
 from simulation.report import build_report, write_report
 from simulation.report.cli import add_report_arguments, report_main
@@ -155,3 +156,47 @@ def test_sweeps_in_the_sweep_module_shape_are_plotted(seed_report) -> None:
     report = build_report(d, result)
     assert [b.name for b in report.section("tradeoffs").blocks if isinstance(b, Image)] == \
         ["sweep0_latency", "sweep0_throughput"]
+
+
+def test_executive_summary_comes_from_the_run(seed_report) -> None:
+    d, result, report = seed_report
+    assert report.sections[0].id == "summary"
+    run = result.to_json()
+    s = report.data["summary"]
+    text = " ".join(s["text"])
+    assert s["slo_missed"] == [k for k, v in run["slo"].items() if not v["met"]]
+    assert usd(run["cost"]["usd_per_month"]) in text and ms(run["metrics"]["e2e_ms"]["p95"]) in text
+    top_stage = max(stage_breakdown(result, "e2e"), key=lambda x: x[1])[0]
+    assert s["bottleneck"] == top_stage and d.node(top_stage).title in text
+    levers = report.data["levers"]
+    assert levers and all(r["usd_per_day"] > 0 for r in levers)
+    assert [r["usd_per_day"] for r in levers] == sorted((r["usd_per_day"] for r in levers), reverse=True)
+    assert s["top_lever"] == levers[0] and usd(levers[0]["usd_per_day"]) in text
+    banner = report.sections[0].blocks[0]
+    assert banner.style == ("ok" if not s["slo_missed"] and not s["budget_over"] else "bad")
+
+
+def test_executive_summary_names_a_missed_slo_and_the_busy_station() -> None:
+    d = load_design(design([svc("slow", 90.0)], [edge("users", "slow")], rate=10.0, duration=120.0,
+                           slo={"e2e_p95_ms": 50.0}, budget={"usd_per_month": 1.0}))
+    report = build_report(d, run_design(d))
+    s = report.data["summary"]
+    banner = report.sections[0].blocks[0]
+    assert s["slo_missed"] == ["e2e_p95_ms"] and banner.style == "bad"
+    assert "Misses 1 of 1 SLO (e2e_p95_ms" in banner.text
+    assert s["bottleneck"] == "slow" and s["busiest"] == "slow" and s["busiest_utilization"] > 0.85
+    assert "queueing delay grows steeply" in " ".join(s["text"])
+
+
+def test_charts_label_their_axes_and_switch_to_a_log_axis_for_wide_spreads() -> None:
+    import numpy as np
+
+    from simulation.report import charts
+
+    rng = np.random.default_rng(1)
+    near = charts.cdf_chart({"E2E": rng.lognormal(6.0, 0.3, 500)}, "CDF", markers={"SLO": (600.0, 0.95)})
+    assert "log scale" not in near and "latency (ms)" in near and "<circle" in near
+    wide = charts.cdf_chart({"TTFT": rng.lognormal(3.0, 0.3, 500), "E2E": rng.lognormal(7.5, 0.3, 500)}, "CDF")
+    assert "log scale" in wide
+    wf = charts.waterfall_chart([("gateway", 0.0, 0.3), ("llm", 0.3, 1551.0)], "W", 1574.0)
+    assert "0.3 ms" in wf and "1,551 ms" in wf and "mean end-to-end 1,574 ms" in wf and "(ms)" in wf
