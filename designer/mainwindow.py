@@ -86,6 +86,12 @@ class MainWindow(QMainWindow):
             install_run_ui(self)
         except ImportError:
             pass
+        try:
+            from designer.whatif import install_whatif_ui
+
+            install_whatif_ui(self)
+        except ImportError:
+            pass
         self._had_saved_state = self._restored_state
         listed = {a for a in self.view_menu.actions()}
         for dock in self.findChildren(QDockWidget):  # docks added by the run UI get a View toggle too

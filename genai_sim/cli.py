@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import multiprocessing
 import os
 import sys
 from collections.abc import Callable
@@ -96,6 +97,7 @@ def build_parser() -> Parser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    multiprocessing.freeze_support()  # parallel sweeps inside a PyInstaller bundle
     errors = _input_errors()
     try:
         if not argv or (not argv[0].startswith("-") and argv[0] not in COMMANDS):

@@ -63,6 +63,7 @@ class RunResult:
     timeline: dict[str, Any] = field(default_factory=dict)
     hops: list[list[tuple[str, float, float]]] = field(default_factory=list)
     review: list[dict[str, Any]] = field(default_factory=list)
+    horizon_s: float = float("inf")  # end of the measurement window (the workload's duration)
 
     # -- construction ---------------------------------------------------------------------------
     @classmethod
@@ -108,6 +109,7 @@ class RunResult:
                   *_flatten_runs(streamed),
                   np.fromiter((r.fallback for r in done), bool, n), counts, node_stats, node_cost,
                   dict(sim.design.slo), sim.timeline)
+        res.horizon_s = min(end_t, sim.duration) if not cancelled else end_t
         if sim.record_hops:
             res.hops = [r.hops for r in done[:5000]]
         return res
@@ -126,6 +128,15 @@ class RunResult:
             "itl_ms": summarize(self.itl_ms, self.itl_weight) if self.itl_ms.size else summarize(np.zeros(0)),
             "e2e_ms": summarize(self.e2e_ms[ok]),
         }
+
+    @property
+    def in_window(self) -> np.ndarray:
+        """Completed requests that finished inside the measurement window: the ones throughput counts.
+
+        Requests still running at the end finish during the drain; counting them would inflate throughput
+        (a closed loop of N users would gain N requests).
+        """
+        return self.ok & (self.arrival + self.e2e_ms / 1000.0 <= self.horizon_s + 1e-9)
 
     def error_rate(self) -> float:
         c = self.counts
@@ -163,7 +174,7 @@ class RunResult:
 
     def goodput_count(self) -> int:
         """Completed requests meeting every per-request latency SLO (each target applied per request)."""
-        ok = self.ok.copy()
+        ok = self.in_window.copy()
         for key, target in self.slo.items():
             if key == "error_rate_max":
                 continue
@@ -178,9 +189,9 @@ class RunResult:
 
     def cost(self) -> dict[str, Any]:
         per_hour = sum(c["fixed_usd_per_hour"] + c["variable_usd_per_hour"] for c in self.node_cost.values())
-        completed = self.counts["completed"]
-        req_per_hour = completed / self.window_s * 3600.0
-        tokens_per_hour = float(self.output_tokens[self.ok].sum()) / self.window_s * 3600.0
+        done = self.in_window
+        req_per_hour = int(done.sum()) / self.window_s * 3600.0
+        tokens_per_hour = float(self.output_tokens[done].sum()) / self.window_s * 3600.0
         by_node = {
             nid: {"usd_per_hour": c["fixed_usd_per_hour"] + c["variable_usd_per_hour"],
                   "fixed_usd_per_hour": c["fixed_usd_per_hour"], "variable_usd_per_hour": c["variable_usd_per_hour"],
@@ -198,8 +209,8 @@ class RunResult:
 
     def to_json(self, design_path: str = "") -> dict[str, Any]:
         metrics = self.metrics()
-        completed = self.counts["completed"]
-        out_tokens = float(self.output_tokens[self.ok].sum())
+        done = self.in_window
+        out_tokens = float(self.output_tokens[done].sum())
         return plain({
             "design": design_path or self.design_name,
             "seed": self.seed,
@@ -208,7 +219,7 @@ class RunResult:
             "cancelled": self.cancelled,
             "requests": dict(self.counts),
             "metrics": metrics,
-            "throughput": {"request_per_s": completed / self.window_s, "output_tokens_per_s": out_tokens / self.window_s},
+            "throughput": {"request_per_s": int(done.sum()) / self.window_s, "output_tokens_per_s": out_tokens / self.window_s},
             "goodput_per_s": self.goodput_count() / self.window_s,
             "slo": self.slo_report(metrics),
             "nodes": {nid: _clean(s) for nid, s in self.node_stats.items()},
