@@ -53,7 +53,8 @@ def _input_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
-def build_parser() -> Parser:
+def build_parser(wanted: str | None = None) -> Parser:
+    """The parser; only the subcommand being run imports its module (keeps `--help` and start-up fast)."""
     parser = Parser(prog="genai-sim", description="Design, simulate and price generative-AI systems. "
                     "`genai-sim [FILE]` opens the designer.")
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
@@ -79,15 +80,15 @@ def build_parser() -> Parser:
     p = sub.add_parser("kernels", help="kernel performance model")
     ksub = p.add_subparsers(dest="kernels_command", parser_class=Parser)
     kp = ksub.add_parser("predict", help="one kernel time from a profile")
-    try:
+    if wanted == "kernels":
         from kernels.cli import add_predict_arguments
 
         add_predict_arguments(kp)
-    except ImportError:
-        pass
 
     for name, (module, add_fn, _main, help_text) in EXTERNAL.items():
         sp = sub.add_parser(name, help=help_text)
+        if name != wanted:
+            continue
         try:
             getattr(importlib.import_module(module), add_fn)(sp)
         except (ImportError, AttributeError):
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             if len(argv) > 1:
                 raise ArgError(f"unknown command {argv[0]!r}; commands: {', '.join(COMMANDS)}")
             return open_designer(argv[0] if argv else None)
-        parser = build_parser()
+        parser = build_parser(argv[0] if argv[0] in COMMANDS else None)
         args = parser.parse_args(argv)
         return dispatch(args)
     except errors as exc:

@@ -144,8 +144,8 @@ def parse_dist(spec: Any, path: str, base_dir: Path | None = None) -> Dist:
         raise DesignError(f"must be a distribution object like {{\"dist\": \"fixed\", \"value\": 1}}, "
                           f"got {json.dumps(spec)[:40]}", path)
     name = spec.get("dist")
-    if name not in DIST_KEYS:
-        raise DesignError(f"unknown distribution {json.dumps(name)}; one of {', '.join(DIST_KEYS)}", f"{path}.dist")
+    if not isinstance(name, str) or name not in DIST_KEYS:
+        raise DesignError(f"unknown distribution {json.dumps(name)[:40]}; one of {', '.join(DIST_KEYS)}", f"{path}.dist")
     required, optional = DIST_KEYS[name]
     args: dict[str, Any] = {}
     for key, value in spec.items():
@@ -172,6 +172,14 @@ def parse_dist(spec: Any, path: str, base_dir: Path | None = None) -> Dist:
 
 
 def _lognormal_params(nums: dict[str, float], path: str) -> dict[str, float]:
+    out = _lognormal_mu_sigma(nums, path)
+    # exp(mu + sigma²/2) is the mean and exp(sigma²) - 1 the SCV; beyond ~709 either overflows a float.
+    if out["mu"] + out["sigma"] ** 2 / 2 > 700 or out["sigma"] ** 2 > 700:
+        raise DesignError("lognormal is so wide that its mean overflows; check p50/p99 or mean/std", path)
+    return out
+
+
+def _lognormal_mu_sigma(nums: dict[str, float], path: str) -> dict[str, float]:
     if "p50" in nums and "p99" in nums and not ({"mean", "std"} & nums.keys()):
         p50, p99 = nums["p50"], nums["p99"]
         if p50 <= 0 or p99 < p50:
@@ -207,6 +215,17 @@ def _parse_empirical(args: dict[str, Any], path: str, base_dir: Path | None) -> 
 
 
 def _read_number_column(file: Path, path: str) -> list[float]:
+    try:
+        return _read_numbers(file, path)
+    except UnicodeDecodeError:
+        raise DesignError("not a UTF-8 text file", path) from None
+    except csv.Error as exc:
+        raise DesignError(f"malformed CSV ({exc})", path) from None
+    except OSError as exc:
+        raise DesignError(f"cannot read: {exc.strerror or exc}", path) from None
+
+
+def _read_numbers(file: Path, path: str) -> list[float]:
     out: list[float] = []
     with file.open(newline="", encoding="utf-8") as fh:
         for lineno, row in enumerate(csv.reader(fh), 1):
@@ -218,6 +237,8 @@ def _read_number_column(file: Path, path: str) -> list[float]:
                 if lineno == 1:
                     continue  # header
                 raise DesignError(f"line {lineno}: not a number: {row[0][:30]!r}", path) from None
+            if not math.isfinite(out[-1]) or out[-1] < 0:
+                raise DesignError(f"line {lineno}: must be a finite number ≥ 0, got {row[0][:30]!r}", path)
             if len(out) > MAX_EMPIRICAL_VALUES:
                 raise DesignError(f"more than {MAX_EMPIRICAL_VALUES} values", path)
     if not out:

@@ -45,20 +45,38 @@ def _show(v: Any) -> str:
     return json.dumps(v, ensure_ascii=False)[:40]
 
 
-def _check_depth(obj: Any, depth: int = 0) -> None:
+MAX_ABS_INT = 10**18  # larger integers overflow float conversions; no design value needs them
+
+
+def _check_depth(obj: Any, depth: int = 0, path: str = "") -> None:
+    """Refuse what a JSON file could not hold (or what breaks float maths) before anything copies the tree."""
     if depth > MAX_DEPTH:
-        raise DesignError(f"nested deeper than {MAX_DEPTH} levels")
+        raise DesignError(f"nested deeper than {MAX_DEPTH} levels", path)
     if isinstance(obj, dict):
-        for v in obj.values():
-            _check_depth(v, depth + 1)
+        for k, v in obj.items():
+            if not isinstance(k, str):
+                raise DesignError(f"object keys must be strings, got {type(k).__name__}", path)
+            _check_depth(v, depth + 1, (f"{path}.{k[:60]}" if path else k[:60])[:200])
     elif isinstance(obj, list):
-        for v in obj:
-            _check_depth(v, depth + 1)
+        for i, v in enumerate(obj):
+            _check_depth(v, depth + 1, f"{path[:200]}[{i}]")
+    elif isinstance(obj, bool) or obj is None or isinstance(obj, str):
+        return
+    elif isinstance(obj, int):
+        if abs(obj) > MAX_ABS_INT:
+            raise DesignError(f"number too large ({str(obj)[:12]}…)", path)
+    elif isinstance(obj, float):
+        if obj != obj or obj in (float("inf"), float("-inf")):
+            raise DesignError(f"{obj} is not allowed in a design", path)
+    else:
+        raise DesignError(f"not a JSON value ({type(obj).__name__})", path)
 
 
 def read_json_file(path: Path, what: str = "design") -> Any:
     try:
         size = path.stat().st_size
+    except ValueError:  # e.g. an embedded NUL byte
+        raise DesignError(f"not a valid {what} file name", repr(str(path))[:80]) from None
     except OSError as exc:
         raise DesignError(f"cannot open {what} file: {exc.strerror or exc}", str(path)) from None
     if size > MAX_FILE_BYTES:
@@ -76,6 +94,10 @@ def read_json_file(path: Path, what: str = "design") -> Any:
         raise DesignError(f"line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg})", str(path)) from None
     except RecursionError:
         raise DesignError(f"nested deeper than {MAX_DEPTH} levels", str(path)) from None
+    except DesignError:  # NaN/Infinity, refused by _reject_constant
+        raise
+    except ValueError:  # e.g. an integer literal longer than Python's 4300-digit limit
+        raise DesignError("invalid JSON (a number literal is too long)", str(path)) from None
 
 
 def _reject_constant(name: str) -> Any:
@@ -85,13 +107,14 @@ def _reject_constant(name: str) -> Any:
 def load_design(source: str | Path | dict[str, Any], *, check_catalogs: bool = True) -> Design:
     """Load and validate a design from a path or an already-parsed dict."""
     base_dir: Path | None = None
-    if isinstance(source, dict):
-        data = copy.deepcopy(source)
-    else:
+    if isinstance(source, (str, os.PathLike)):
         path = Path(source)
-        base_dir = path.resolve().parent
         data = read_json_file(path)
-    _check_depth(data)
+        _check_depth(data)
+        base_dir = path.resolve().parent
+    else:
+        _check_depth(source)  # before deepcopy, which would overflow the stack on deep nesting
+        data = copy.deepcopy(source)
     design = design_from_dict(data, base_dir=base_dir, check_catalogs=check_catalogs)
     design.extra["_base_dir"] = str(base_dir) if base_dir else None
     return design
@@ -192,7 +215,7 @@ def _validate_nodes(raw: Any, check_catalogs: bool) -> list[Node]:
         if node_id in seen:
             raise DesignError(f"duplicate node id {_show(node_id)}", f"{path}.id")
         seen.add(node_id)
-        if not isinstance(item.get("kind"), str):
+        if not isinstance(item.get("kind"), str) or len(item["kind"]) > 64:
             raise DesignError(f"must be a kind name, got {_show(item.get('kind'))}", f"{path}.kind")
         kind = get_kind(item["kind"], f"{path}.kind")
         name = item.get("name", "")
@@ -273,7 +296,7 @@ def _validate_edges(raw: Any, ids: set[str], kinds: dict[str, str]) -> list[Edge
             if key not in EDGE_KEYS:
                 raise DesignError(f"unknown field (allowed: {', '.join(sorted(EDGE_KEYS))})", f"{path}.{key}")
         for end in ("source", "target"):
-            if item.get(end) not in ids:
+            if not isinstance(item.get(end), str) or item[end] not in ids:
                 raise DesignError(f"no node with id {_show(item.get(end))}", f"{path}.{end}")
         weight = item.get("weight", 1.0)
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight < 1e9:

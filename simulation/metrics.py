@@ -84,8 +84,9 @@ class RunResult:
                 ttft[i] = e2e[i]
             else:  # nodes after the LLM stream the answer: they shift the first token as they shift the last
                 ttft[i] = (r.first_token + (r.end - r.llm_done) - r.arrival) * 1000.0
-            if r.output_tokens > 1:
-                tpot[i] = (e2e[i] - ttft[i]) / (r.output_tokens - 1)
+            produced = r.llm_output_tokens or r.output_tokens  # the last LLM may have been capped
+            if produced > 1:
+                tpot[i] = (e2e[i] - ttft[i]) / (produced - 1)
                 if not r.buffered and r.itl_runs:
                     streamed.append(r.itl_runs)
         status = [r.status for r in done]
@@ -111,7 +112,7 @@ class RunResult:
                   dict(sim.design.slo), sim.timeline)
         res.horizon_s = min(end_t, sim.duration) if not cancelled else end_t
         if sim.record_hops:
-            res.hops = [r.hops for r in done[:5000]]
+            res.hops = [r.hops for r in done[:5000] if r.hops is not None]
         return res
 
     # -- metrics --------------------------------------------------------------------------------

@@ -14,14 +14,18 @@ def parse_value(text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError:
         return text
+    except RecursionError:
+        raise DesignError(f"--set value nested too deeply: {text[:20]!r}…") from None
+    except ValueError:  # a number literal beyond Python's 4300-digit limit
+        raise DesignError(f"--set value is not a usable number: {text[:20]!r}…") from None
 
 
 def split_assignment(item: str) -> tuple[str, str]:
     if "=" not in item:
-        raise DesignError(f"--set needs PATH=VALUE, got {item!r}")
+        raise DesignError(f"--set needs PATH=VALUE, got {item[:60]!r}")
     path, value = item.split("=", 1)
     if not path.strip():
-        raise DesignError(f"--set needs PATH=VALUE, got {item!r}")
+        raise DesignError(f"--set needs PATH=VALUE, got {item[:60]!r}")
     return path.strip(), value
 
 

@@ -26,6 +26,9 @@ WORKLOAD_KEYS = {"arrival", "duration_s", "warmup_s", "seed", "input_tokens", "o
 DEFAULT_INPUT = {"dist": "fixed", "value": 500}
 DEFAULT_OUTPUT = {"dist": "fixed", "value": 200}
 MAX_TRACE_ROWS = 5_000_000
+# A sanity bound, not a modelling figure (86 billion requests a day): far above it one simulated
+# millisecond holds more arrivals than memory, and the run cannot even be cancelled.
+MAX_RATE_PER_S = 1_000_000.0
 
 
 def _show(v: Any) -> str:
@@ -85,7 +88,7 @@ def validate_arrival(a: Any, path: str, base_dir: Path | None) -> None:
     if not isinstance(a, dict):
         raise DesignError(f"must be an object, got {_show(a)}", path)
     process = a.get("process")
-    if process not in PROCESSES:
+    if not isinstance(process, str) or process not in PROCESSES:
         raise DesignError(f"unknown arrival process {_show(process)}; one of {', '.join(PROCESSES)}",
                           f"{path}.process")
     required, optional = PROCESSES[process]
@@ -98,10 +101,16 @@ def validate_arrival(a: Any, path: str, base_dir: Path | None) -> None:
             raise DesignError(f"{process} arrivals need {key!r}", path)
     if process in ("poisson", "gamma"):
         _positive(a["rate_per_s"], f"{path}.rate_per_s")
+        if a["rate_per_s"] > MAX_RATE_PER_S:
+            raise DesignError(f"must be at most {MAX_RATE_PER_S:,.0f} requests/s, got {a['rate_per_s']:g}",
+                              f"{path}.rate_per_s")
     if process == "gamma":
         _positive(a["cv"], f"{path}.cv")
     if process == "diurnal":
         _positive(a["requests_per_day"], f"{path}.requests_per_day")
+        if a["requests_per_day"] > MAX_RATE_PER_S * 86400:
+            raise DesignError(f"must be at most {MAX_RATE_PER_S * 86400:,.0f} requests/day, "
+                              f"got {a['requests_per_day']:g}", f"{path}.requests_per_day")
         ptm = _positive(a.get("peak_to_mean", 2.0), f"{path}.peak_to_mean")
         if not 1 <= ptm <= 10:
             raise DesignError(f"must be in 1…10, got {ptm}", f"{path}.peak_to_mean")
@@ -250,8 +259,21 @@ def _trace_arrivals(a: dict[str, Any], base_dir: Path | None, horizon_s: float
 
 def read_trace(path: Path) -> list[tuple[float, int | None, int | None]]:
     """Read a trace: CSV with a header or JSONL; columns arrival time (s), input tokens, output tokens."""
-    rows: list[tuple[float, int | None, int | None]] = []
     where = f"trace {path.name}"
+    try:
+        return _read_trace_rows(path, where)
+    except UnicodeDecodeError:
+        raise DesignError("not a UTF-8 text file", where) from None
+    except csv.Error as exc:
+        raise DesignError(f"malformed CSV ({exc})", where) from None
+    except RecursionError:
+        raise DesignError("a JSON line is nested too deeply", where) from None
+    except OSError as exc:
+        raise DesignError(f"cannot read: {exc.strerror or exc}", where) from None
+
+
+def _read_trace_rows(path: Path, where: str) -> list[tuple[float, int | None, int | None]]:
+    rows: list[tuple[float, int | None, int | None]] = []
     with path.open(encoding="utf-8") as fh:
         if path.suffix.lower() in (".jsonl", ".json"):
             for lineno, line in enumerate(fh, 1):
@@ -261,6 +283,8 @@ def read_trace(path: Path) -> list[tuple[float, int | None, int | None]]:
                     obj = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise DesignError(f"line {lineno}: invalid JSON ({exc.msg})", where) from None
+                except ValueError:  # an integer literal beyond the 4300-digit limit
+                    raise DesignError(f"line {lineno}: a number literal is too long", where) from None
                 rows.append(_trace_row(obj, lineno, where))
                 if len(rows) > MAX_TRACE_ROWS:
                     raise DesignError(f"more than {MAX_TRACE_ROWS} rows", where)
@@ -289,7 +313,7 @@ def _trace_row(obj: Any, lineno: int, where: str) -> tuple[float, int | None, in
             if k in obj and obj[k] not in (None, ""):
                 try:
                     value = kind(float(obj[k]))
-                except (TypeError, ValueError):
+                except (TypeError, ValueError, OverflowError):
                     raise DesignError(f"line {lineno}: {k} is not a number: {str(obj[k])[:20]!r}", where) from None
                 if value < 0 or (kind is float and not math.isfinite(value)):
                     raise DesignError(f"line {lineno}: {k} must be ≥ 0", where)

@@ -414,7 +414,7 @@ def _llm_server_figures(env: Envelope, design: Design, node: Node, params: dict[
             "1 ÷ (prefill + output × step ÷ B)",
             f"1 ÷ ({fmt(prefill_s * 1000)} ms + {fmt(tout)} × {fmt(step_s * 1000)} ms ÷ {int(batch)})", g, nid)
     rate = env.facts.get("rate")
-    if rate:
+    if rate and flow.share > 0:  # a node no traffic reaches has no per-token cost
         node_rate, node_peak = rate * flow.share, env.facts["peak"] * flow.share
         need = max(1, math.ceil(node_peak / (capacity * TARGET_UTILIZATION)))
         env.facts.setdefault("replicas_needed", {})[nid] = need

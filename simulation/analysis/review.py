@@ -336,6 +336,18 @@ def _run_rules(design: Design, result: Any) -> list[dict[str, Any]]:
                               f"{s.get('mean_queue', 0):.1f}, p99 wait {s.get('p99_wait_ms', 0):.0f} ms).",
                               "above ~85 % small bursts queue up and the tail latency explodes",
                               "add replicas/concurrency or an autoscaler"))
+    c = result.counts
+    lost = c["dropped"] + c["timeout"] + c["failed"]
+    if c["arrived"] and lost / c["arrived"] > 0.01 and "error_rate_max" not in result.slo:
+        # Without an error-rate SLO a shedding system would otherwise look healthy (fast survivors).
+        worst = max(result.node_stats, key=lambda n: sum(result.node_stats[n].get(k, 0) or 0
+                                                         for k in ("dropped", "timed_out", "errors")))
+        out.append(_issue("error", "requests-lost", worst,
+                          f"{lost / c['arrived']:.1%} of requests were lost ({c['dropped']:,} dropped, "
+                          f"{c['timeout']:,} timed out, {c['failed']:,} failed); most at "
+                          f"{design.node(worst).title if design.has_node(worst) else worst}.",
+                          "latency figures only cover the requests that survived",
+                          "add capacity before this node, or set an error_rate_max SLO to track it"))
     for key, rep in result.slo_report().items():
         if rep["met"]:
             continue

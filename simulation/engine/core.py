@@ -23,6 +23,7 @@ ProgressFn = Callable[[float, float], None]  # (fraction done, simulated seconds
 TIMELINE_POINTS = 400
 CHUNKS = 1000  # the run advances in chunks: progress, cancellation and timeline samples happen between them
 MAX_FANOUT_DEPTH = 64
+HOPS_KEPT = 5000  # requests whose per-node enter/leave records are kept (waterfalls, stage breakdowns)
 
 
 class Cancelled(Exception):
@@ -265,6 +266,7 @@ class Simulation:
         for c in children:
             if c.first_token is not None and (parent.first_token is None or c.llm_done > parent.llm_done):
                 parent.first_token, parent.llm_done, parent.itl_runs = c.first_token, c.llm_done, c.itl_runs
+                parent.llm_output_tokens = c.llm_output_tokens
         if bad:
             self._end(parent, bad[0].status)
             return
@@ -289,6 +291,8 @@ class Simulation:
         req.end = self.env._now
         self.in_flight -= 1
         if req.measured:
+            if len(self.done) >= HOPS_KEPT:
+                req.hops = None  # per-node records are kept for the first requests only: memory stays small
             self.done.append(req)
         if self._closed:
             think = self._think.sample(self._think_rng) / 1000.0 if self._think else 0.0

@@ -6,7 +6,8 @@ from __future__ import annotations
 class Request:
     __slots__ = ("id", "cls", "arrival", "input_tokens", "output_tokens", "context_tokens", "first_token",
                  "llm_done", "itl_runs", "variable_cost_usd", "status", "hops", "end", "buffered", "parent",
-                 "pending", "retries", "measured", "llm_calls", "path_nodes", "fallback", "user", "join", "retrieved", "chunk_tokens", "visits")
+                 "pending", "retries", "measured", "llm_calls", "path_nodes", "fallback", "user", "join", "retrieved", "chunk_tokens", "visits",
+                 "llm_output_tokens")
 
     def __init__(self, rid: int, cls: str, arrival: float, input_tokens: int, output_tokens: int) -> None:
         self.id = rid
@@ -35,6 +36,7 @@ class Request:
         self.chunk_tokens = 0            # tokens per retrieved chunk
         self.visits: dict[str, int] | None = None  # agent loop counters
         self.join: str | None = None     # fanout: the node where this request's branches meet
+        self.llm_output_tokens = 0       # tokens the latest LLM call produced (capped calls); 0 = output_tokens
 
     @property
     def prompt_tokens(self) -> int:

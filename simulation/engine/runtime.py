@@ -48,6 +48,15 @@ class NodeRuntime:
         """Called at the end of warm-up."""
         self.served = 0
 
+    # -- scaling (the autoscaler drives these) ---------------------------------------------------
+    def load_fraction(self) -> float | None:
+        """Now: demand over capacity (1 = every server busy, above 1 = work waiting); None = not scalable."""
+        return None
+
+    def set_replicas(self, n: int) -> None:
+        """Change the replica count to ``n`` (≥ 1); only runtimes whose ``load_fraction`` is not None can."""
+        raise NotImplementedError(f"{type(self).__name__} cannot change its replica count")
+
     def charge(self, req: Request, usd: float) -> None:
         """Pay-per-use spend, kept on the request and on the node for the cost breakdown."""
         req.variable_cost_usd += usd
@@ -216,6 +225,18 @@ class Station(NodeRuntime):
         self._account(now)
         self.replicas = max(self.replicas - lost, 0)
         self.servers = self.replicas * self.per_replica
+        self.start_waiting(now)
+
+    # scaling ----------------------------------------------------------------------------------
+    def load_fraction(self) -> float | None:
+        return (self.busy + self.queued) / max(self.servers, 1)
+
+    def set_replicas(self, n: int) -> None:
+        """Servers follow the replica count; busy servers above the new count finish their request first."""
+        now = self.sim.env._now
+        self._account(now)
+        self.replicas = n
+        self.servers = n * self.per_replica
         self.start_waiting(now)
 
     # statistics -------------------------------------------------------------------------------

@@ -323,6 +323,11 @@ REGRESSIONS: list[tuple[str, Callable[[dict], Any]]] = [
     ("huge int slo", lambda d: d.update(slo={"ttft_p99_ms": 10**400})),
     ("huge int budget", lambda d: d.update(budget={"usd_per_month": 10**400})),
     ("huge int fault window", lambda d: d["nodes"][1].update(faults={"outages": [[0, 10**400]]})),
+    ("absurd arrival rate", lambda d: d["workload"]["arrival"].update(rate_per_s=2e31)),
+    ("absurd daily volume", lambda d: d["workload"].update(arrival={"process": "diurnal", "requests_per_day": 1e30})),
+    ("very wide lognormal", lambda d: d["workload"].update(
+        output_tokens={"dist": "lognormal", "p50": 5e-324, "p99": 1e300})),
+    ("long unknown dist name", lambda d: d["workload"].update(input_tokens={"dist": "x" * 5000})),
     ("huge int dist", lambda d: d["workload"].update(input_tokens={"dist": "fixed", "value": 10**400})),
 ]
 
@@ -331,6 +336,9 @@ REGRESSIONS: list[tuple[str, Callable[[dict], Any]]] = [
 def test_regressions(name, change):
     d = copy.deepcopy(RAG)
     change(d)
+    if name.startswith("absurd"):  # loaded, these ran out of memory in the engine before a cancel could land
+        with pytest.raises(DesignError, match="must be at most"):
+            load_design(d)
     load_or_refuse(d)
 
 
@@ -347,3 +355,18 @@ def test_read_json_file_refuses_odd_paths(tmp_path):
     for bad in [tmp_path, tmp_path / "missing.json", Path("nul\x00byte.json")]:
         with pytest.raises(DesignError):
             read_json_file(bad)
+
+
+def test_design_with_an_unreached_llm_node_runs():
+    # Found by the campaign's run stage: the envelope divided by an LLM node's zero traffic share.
+    from simulation.run import run_design
+
+    design = load_design({
+        "format": "genai-sim.design", "version": 1,
+        "workload": {"arrival": {"process": "poisson", "rate_per_s": 2.0}, "warmup_s": 0},
+        "nodes": [{"id": "users", "kind": "client"},
+                  {"id": "svc", "kind": "service", "params": {"service_time": {"dist": "fixed", "value": 5}}},
+                  {"id": "llm", "kind": "llm_server"}],
+        "edges": [{"source": "users", "target": "svc"}, {"source": "users", "target": "llm", "weight": 0}]})
+    result = run_design(design, seed=1, duration_s=20)
+    assert result.counts["completed"] > 0 and result.node_stats["llm"]["served"] == 0
