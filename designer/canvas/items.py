@@ -199,6 +199,8 @@ class NodeItem(QGraphicsObject):
                 tip += f", mean queue {o['queue']:.3g}"
             if o.get("warning"):
                 tip += f"<br>⚠ {html.escape(o['warning'])}"
+            if o.get("details"):  # wait, served, cost: set by the run overlay
+                tip += "<br>" + html.escape(str(o["details"]))
         return tip
 
     # -- geometry --------------------------------------------------------------------------------

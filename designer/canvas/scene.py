@@ -208,11 +208,11 @@ class DesignScene(QGraphicsScene):
 
     # -- overlays from runs ---------------------------------------------------------------------------
     def set_node_overlay(self, node_id: str, utilization: float | None = None, queue: float | None = None,
-                         warning: str | None = None, bottleneck: bool = False) -> None:
+                         warning: str | None = None, bottleneck: bool = False, details: str | None = None) -> None:
         item = self.node_items.get(node_id)
         if item is not None:
             item.set_overlay({"utilization": utilization, "queue": queue, "warning": warning,
-                              "bottleneck": bottleneck})
+                              "bottleneck": bottleneck, "details": details})
 
     def clear_overlays(self) -> None:
         for item in self.node_items.values():

@@ -26,8 +26,12 @@ from designer.results.model import LATENCY_METRICS, METRIC_LABELS, RunData, cdf_
 from designer.results.widgets import PlotCard, TableCard, pass_fail_colour, series_colour
 
 LLM_KEYS = ("batch_size", "kv_usage")
-STATUS_TEXT = {"running": "running", "done": "finished", "cancelled": "stopped early (partial results)",
-               "error": "failed"}
+STATUS_TEXT = {
+    "running": "running",
+    "done": "finished",
+    "cancelled": "stopped early (partial results)",
+    "error": "failed",
+}
 
 
 def fmt_ms(v: Any) -> str:
@@ -86,12 +90,15 @@ def live_stats(run: RunData) -> dict[str, dict[str, float]]:
     return out
 
 
-def slo_rows(run: RunData, stats: dict[str, dict[str, float]] | None = None
-             ) -> list[tuple[str, float, float, bool | None]]:
+def slo_rows(
+    run: RunData, stats: dict[str, dict[str, float]] | None = None
+) -> list[tuple[str, float, float, bool | None]]:
     """(key, target, actual, met) per SLO; live runs estimate latency SLOs from the samples so far."""
     if run.summary:
-        return [(k, float(v.get("target", math.nan)), _f(v.get("actual")), bool(v.get("met")))
-                for k, v in run.summary.get("slo", {}).items()]
+        return [
+            (k, float(v.get("target", math.nan)), _f(v.get("actual")), bool(v.get("met")))
+            for k, v in run.summary.get("slo", {}).items()
+        ]
     stats = live_stats(run) if stats is None else stats
     rows = []
     for key, target in (run.design.get("slo") or {}).items():
@@ -156,8 +163,14 @@ class ResultsView(QWidget):
         self._build_cost()
         self._build_review()
         self._drawers: list[Callable[[RunData], None]] = [
-            self._draw_summary, self._draw_latency, self._draw_time, self._draw_nodes, self._draw_llm,
-            self._draw_cost, self._draw_review]
+            self._draw_summary,
+            self._draw_latency,
+            self._draw_time,
+            self._draw_nodes,
+            self._draw_llm,
+            self._draw_cost,
+            self._draw_review,
+        ]
         self.tabs.currentChanged.connect(self._tab_changed)
 
     # -- building -------------------------------------------------------------------------------
@@ -179,8 +192,13 @@ class ResultsView(QWidget):
         self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay = QVBoxLayout(page)
         lay.addWidget(self.headline)
-        lay.addWidget(_hsplit(self._table("slo", "Service-level objectives", ["SLO", "target", "actual", "result"]),
-                              self._table("figures", "Key figures", ["figure", "value"])), 1)
+        lay.addWidget(
+            _hsplit(
+                self._table("slo", "Service-level objectives", ["SLO", "target", "actual", "result"]),
+                self._table("figures", "Key figures", ["figure", "value"]),
+            ),
+            1,
+        )
         self.tabs.addTab(page, "Summary")
 
     def _build_latency(self) -> None:
@@ -188,8 +206,10 @@ class ResultsView(QWidget):
         self.metric_combo = QComboBox()
         for m in LATENCY_METRICS:
             self.metric_combo.addItem(METRIC_LABELS[m], m)
-        self.metric_combo.setToolTip("TTFT: time to first token · TPOT: time per output token after the first · "
-                                     "E2E: arrival to last token (vllm bench serve definitions)")
+        self.metric_combo.setToolTip(
+            "TTFT: time to first token · TPOT: time per output token after the first · "
+            "E2E: arrival to last token (vllm bench serve definitions)"
+        )
         self.metric_combo.currentIndexChanged.connect(lambda _i: self._redraw(1))
         self.latency_note = QLabel()
         self.latency_note.setProperty("role", "muted")
@@ -199,22 +219,37 @@ class ResultsView(QWidget):
         top.addWidget(self.latency_note, 1)
         lay = QVBoxLayout(page)
         lay.addLayout(top)
-        lay.addWidget(_hsplit(self._card("cdf", "Latency CDF", "latency (ms)", "fraction of requests"),
-                              self._card("hist", "Latency histogram", "latency (ms)", "requests")), 1)
+        lay.addWidget(
+            _hsplit(
+                self._card("cdf", "Latency CDF", "latency (ms)", "fraction of requests"),
+                self._card("hist", "Latency histogram", "latency (ms)", "requests"),
+            ),
+            1,
+        )
         self.tabs.addTab(page, "Latency")
 
     def _build_time(self) -> None:
         page = QWidget()
         lay = QVBoxLayout(page)
-        lay.addWidget(_hsplit(self._card("throughput", "Throughput", "simulated time (s)", "completed req/s"),
-                              self._card("p99", "Rolling P99 latency", "simulated time (s)", "ms")), 1)
+        lay.addWidget(
+            _hsplit(
+                self._card("throughput", "Throughput", "simulated time (s)", "completed req/s"),
+                self._card("p99", "Rolling P99 latency", "simulated time (s)", "ms"),
+            ),
+            1,
+        )
         self.tabs.addTab(page, "Over time")
 
     def _build_nodes(self) -> None:
         page = QWidget()
         lay = QVBoxLayout(page)
-        lay.addWidget(_hsplit(self._card("queue", "Queue depth per node", "simulated time (s)", "requests waiting"),
-                              self._card("util", "Utilisation per node", "busy fraction", "")), 1)
+        lay.addWidget(
+            _hsplit(
+                self._card("queue", "Queue depth per node", "simulated time (s)", "requests waiting"),
+                self._card("util", "Utilisation per node", "busy fraction", ""),
+            ),
+            1,
+        )
         self.tabs.addTab(page, "Nodes")
 
     def _build_llm(self) -> None:
@@ -224,9 +259,14 @@ class ResultsView(QWidget):
         self.llm_note.setWordWrap(True)
         lay = QVBoxLayout(page)
         lay.addWidget(self.llm_note)
-        lay.addWidget(_hsplit(self._card("batch", "Batch size", "simulated time (s)", "running requests"),
-                              self._card("kv", "KV-cache use", "simulated time (s)", "fraction of KV blocks"),
-                              self._card("preempt", "Preemptions", "requests preempted", "")), 1)
+        lay.addWidget(
+            _hsplit(
+                self._card("batch", "Batch size", "simulated time (s)", "running requests"),
+                self._card("kv", "KV-cache use", "simulated time (s)", "fraction of KV blocks"),
+                self._card("preempt", "Preemptions", "requests preempted", ""),
+            ),
+            1,
+        )
         self.tabs.addTab(page, "LLM servers")
 
     def _build_cost(self) -> None:
@@ -236,15 +276,23 @@ class ResultsView(QWidget):
         self.cost_label.setWordWrap(True)
         lay = QVBoxLayout(page)
         lay.addWidget(self.cost_label)
-        lay.addWidget(_hsplit(self._card("cost", "Cost by node", "USD per month", ""),
-                              self._table("cost", "Cost breakdown", ["node", "$/hour", "$/month", "share"])), 1)
+        lay.addWidget(
+            _hsplit(
+                self._card("cost", "Cost by node", "USD per month", ""),
+                self._table("cost", "Cost breakdown", ["node", "$/hour", "$/month", "share"]),
+            ),
+            1,
+        )
         self.tabs.addTab(page, "Cost")
 
     def _build_review(self) -> None:
         page = QWidget()
         lay = QVBoxLayout(page)
-        card = self._table("review", "Design review (click a row to select its node)",
-                           ["severity", "node", "rule", "message"])
+        card = self._table(
+            "review",
+            "Design review (click a row to select its node)",
+            ["severity", "node", "rule", "message"],
+        )
         card.table.cellClicked.connect(self._review_clicked)
         card.table.cellActivated.connect(self._review_clicked)
         lay.addWidget(card, 1)
@@ -262,7 +310,7 @@ class ResultsView(QWidget):
         self._stale = set(range(self.tabs.count())) - {current}
         self._redraw(current)
         if not live:  # the other tabs follow one per event-loop turn, so the UI never stalls on all seven
-            QTimer.singleShot(0, self._draw_one_stale)
+            QTimer.singleShot(0, self, self._draw_one_stale)
 
     @property
     def stale_tabs(self) -> set[int]:
@@ -276,13 +324,13 @@ class ResultsView(QWidget):
         self._stale.discard(index)
         self._redraw(index)
         if self._stale:
-            QTimer.singleShot(0, self._draw_one_stale)
+            QTimer.singleShot(0, self, self._draw_one_stale)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and self.run is not None and not self._repaint_pending:
             self._repaint_pending = True  # theme switch: series and pass/fail colours follow the palette
-            QTimer.singleShot(0, self._repaint_for_palette)
+            QTimer.singleShot(0, self, self._repaint_for_palette)
 
     def _repaint_for_palette(self) -> None:
         self._repaint_pending = False
@@ -307,14 +355,18 @@ class ResultsView(QWidget):
         if run.status == "error":
             err = f"<br><span style='color:{pass_fail_colour(self, False).name()}'>{_esc(run.message)}</span>"
         saved = " · <i>kept from the design file</i>" if run.from_file else ""
-        self.headline.setText(f"<b>{_esc(name)}</b> · seed {run.seed} · {status} · "
-                              f"{run.sim_t:,.0f} s simulated in {run.wall_s:.1f} s{saved}{err}")
+        self.headline.setText(
+            f"<b>{_esc(name)}</b> · seed {run.seed} · {status} · "
+            f"{run.sim_t:,.0f} s simulated in {run.wall_s:.1f} s{saved}{err}"
+        )
         rows, colours = [], {}
         stats = live_stats(run) if not run.summary else {}
         for i, (key, target, actual, met) in enumerate(slo_rows(run, stats)):
             is_rate = key == "error_rate_max"
-            shown = (f"{actual:.2%}" if is_rate and math.isfinite(actual) else
-                     ("—" if is_rate else fmt_ms(actual)))
+            if is_rate:
+                shown = f"{actual:.2%}" if math.isfinite(actual) else "—"
+            else:
+                shown = fmt_ms(actual)
             verdict = "—" if met is None else ("pass" if met else "FAIL")
             if run.status == "running" and met is not None:
                 verdict += " (so far)"
@@ -330,25 +382,46 @@ class ResultsView(QWidget):
             rows = [["completed so far", f"{run.live_count:,}"]]
             for m in LATENCY_METRICS:
                 if m in stats:
-                    rows.append([f"{METRIC_LABELS[m]} p50 / p99 so far",
-                                 f"{fmt_ms(stats[m]['p50'])} / {fmt_ms(stats[m]['p99'])}"])
+                    rows.append(
+                        [
+                            f"{METRIC_LABELS[m]} p50 / p99 so far",
+                            f"{fmt_ms(stats[m]['p50'])} / {fmt_ms(stats[m]['p99'])}",
+                        ]
+                    )
             return rows
         req = s.get("requests", {})
-        rows = [["requests arrived", f"{req.get('arrived', 0):,}"], ["completed", f"{req.get('completed', 0):,}"]]
+        rows = [
+            ["requests arrived", f"{req.get('arrived', 0):,}"],
+            ["completed", f"{req.get('completed', 0):,}"],
+        ]
         for k in ("failed", "blocked", "timeout", "dropped"):
             if req.get(k):
                 rows.append([k, f"{req[k]:,}"])
         tp = s.get("throughput", {})
-        rows.append(["throughput", f"{fmt_num(tp.get('request_per_s'))} req/s · "
-                                   f"{fmt_num(tp.get('output_tokens_per_s'))} output tokens/s"])
+        rows.append(
+            [
+                "throughput",
+                f"{fmt_num(tp.get('request_per_s'))} req/s · "
+                f"{fmt_num(tp.get('output_tokens_per_s'))} output tokens/s",
+            ]
+        )
         rows.append(["goodput (met every SLO)", f"{fmt_num(s.get('goodput_per_s'))} req/s"])
         for m, stats in s.get("metrics", {}).items():
             if any(v for v in stats.values()):
-                rows.append([f"{METRIC_LABELS.get(m, m)} p50 / p90 / p99",
-                             " / ".join(fmt_ms(stats.get(p)) for p in ("p50", "p90", "p99"))])
+                rows.append(
+                    [
+                        f"{METRIC_LABELS.get(m, m)} p50 / p90 / p99",
+                        " / ".join(fmt_ms(stats.get(p)) for p in ("p50", "p90", "p99")),
+                    ]
+                )
         cost = s.get("cost", {})
-        rows.append(["cost", f"{fmt_usd(cost.get('usd_per_hour'))}/h · {fmt_usd(cost.get('usd_per_month'))}/month · "
-                             f"{fmt_usd(cost.get('usd_per_request'))}/request"])
+        rows.append(
+            [
+                "cost",
+                f"{fmt_usd(cost.get('usd_per_hour'))}/h · {fmt_usd(cost.get('usd_per_month'))}/month · "
+                f"{fmt_usd(cost.get('usd_per_request'))}/request",
+            ]
+        )
         return rows
 
     def _draw_latency(self, run: RunData) -> None:
@@ -361,15 +434,23 @@ class ResultsView(QWidget):
         cdf.title_label.setText(f"{label} CDF")
         hist.title_label.setText(f"{label} histogram")
         if not values.size:
-            self.latency_note.setText(f"No {label} values: " + ("the design has no streaming LLM step."
-                                                                 if metric == "tpot_ms" else "no request finished yet."))
+            self.latency_note.setText(
+                f"No {label} values: "
+                + (
+                    "the design has no streaming LLM step."
+                    if metric == "tpot_ms"
+                    else "no request finished yet."
+                )
+            )
             cdf.data_rows = hist.data_rows = []
             return
         count = (run.summary or {}).get("requests", {}).get("completed", run.live_count)
         kept = " (CDF kept as 201 quantiles)" if run.from_file else ""
-        self.latency_note.setText(f"{count:,} requests{kept}"
-                                  f" · p50 {fmt_ms(live_percentile(values, 'p50'))} · "
-                                  f"p99 {fmt_ms(live_percentile(values, 'p99'))}")
+        self.latency_note.setText(
+            f"{count:,} requests{kept}"
+            f" · p50 {fmt_ms(live_percentile(values, 'p50'))} · "
+            f"p99 {fmt_ms(live_percentile(values, 'p99'))}"
+        )
         x, y = cdf_points(values)
         cdf.plot.curve(x, y, series_colour(self, 0))
         cdf.data_rows = [[f"{metric}", "fraction"]] + [[float(a), float(b)] for a, b in zip(x, y)]
@@ -387,7 +468,8 @@ class ResultsView(QWidget):
         hist.plot.plotItem.listDataItems()[-1].setBrush(fill)
         hist.note.setText("tail above p99.5 not shown" if clipped.size < values.size else "")
         hist.data_rows = [["bin_start_ms", "bin_end_ms", "count"]] + [
-            [float(a), float(b), int(c)] for a, b, c in zip(edges[:-1], edges[1:], counts)]
+            [float(a), float(b), int(c)] for a, b, c in zip(edges[:-1], edges[1:], counts)
+        ]
 
     def _draw_time(self, run: RunData) -> None:
         tp, p99 = self.cards["throughput"], self.cards["p99"]
@@ -408,7 +490,10 @@ class ResultsView(QWidget):
         if roll["t"].size:
             p99.plot.curve(roll["t"], roll["ttft_p99"], series_colour(self, 0), "TTFT p99")
             p99.plot.curve(roll["t"], roll["e2e_p99"], series_colour(self, 1), "E2E p99")
-            rows += [[float(a), float(b), float(c)] for a, b, c in zip(roll["t"], roll["ttft_p99"], roll["e2e_p99"])]
+            rows += [
+                [float(a), float(b), float(c)]
+                for a, b, c in zip(roll["t"], roll["ttft_p99"], roll["e2e_p99"])
+            ]
         p99.data_rows = rows
 
     def _draw_nodes(self, run: RunData) -> None:
@@ -424,15 +509,23 @@ class ResultsView(QWidget):
         queue.data_rows = rows
         idle = len(series) - len(shown)
         names = run.node_title(next(iter(shown))) if len(shown) == 1 else ""
-        queue.note.setText(" · ".join(x for x in (names, f"{idle} node(s) never queued" if idle else "") if x)
-                           if shown else "no request waited in any queue")
+        queue.note.setText(
+            " · ".join(x for x in (names, f"{idle} node(s) never queued" if idle else "") if x)
+            if shown
+            else "no request waited in any queue"
+        )
         u = run.utilisation()
         names = [nid for nid in run.node_ids if nid in u and run.node_kind(nid) != "client"][::-1]
         if names:
             vals = [u[n] for n in names]
-            util.plot.hbars([run.node_title(n) for n in names], vals, [util_colour(v) for v in vals])
-            util.plot.plotItem.setXRange(0, max(1.0, max(vals)), padding=0.02)
-        util.note.setText("busiest first is highlighted on the canvas" if names else "")
+            util.plot.hbars(
+                [run.node_title(n) for n in names],
+                vals,
+                [util_colour(v) for v in vals],
+                [f" {100 * v:.1f} %" for v in vals],
+            )
+            util.plot.plotItem.setXRange(0, max(1.0, max(vals)) * 1.08, padding=0.02)
+        util.note.setText("the busiest node is marked as the bottleneck on the canvas" if names else "")
         util.data_rows = [["node", "utilization"]] + [[n, u[n]] for n in names[::-1]]
 
     def _draw_llm(self, run: RunData) -> None:
@@ -454,19 +547,32 @@ class ResultsView(QWidget):
         if kv:
             cards[1].plot.plotItem.setYRange(0, 1.05, padding=0)
         nodes = (run.summary or {}).get("nodes", {})
-        pre = {nid: s.get("preemptions") for nid, s in nodes.items() if isinstance(s.get("preemptions"), (int, float))}
+        pre = {
+            nid: s.get("preemptions")
+            for nid, s in nodes.items()
+            if isinstance(s.get("preemptions"), (int, float))
+        }
         if pre:
             names = list(pre)[::-1]
-            cards[2].plot.hbars([run.node_title(n) for n in names], [float(pre[n]) for n in names],
-                                [series_colour(self, 3)] * len(names))
-            cards[2].plot.plotItem.setXRange(0, max(1.0, max(pre.values())), padding=0.05)
+            cards[2].plot.hbars(
+                [run.node_title(n) for n in names],
+                [float(pre[n]) for n in names],
+                [series_colour(self, 3)] * len(names),
+                [f" {int(pre[n]):,}" for n in names],
+            )
+            cards[2].plot.plotItem.setXRange(0, max(1.0, max(pre.values())) * 1.25, padding=0.02)
             cards[2].data_rows = [["node", "preemptions"]] + [[n, pre[n]] for n in pre]
-            cards[2].note.setText("none: the KV cache never ran out" if not any(pre.values()) else
-                                  f"{int(sum(pre.values())):,} in all")
+            cards[2].note.setText(
+                "none (KV cache never full)"
+                if not any(pre.values())
+                else f"{int(sum(pre.values())):,} in all"
+            )
         if not llm_nodes and not batch and not kv:
-            self.llm_note.setText("This design has no self-hosted LLM server (llm_server node), so there is no "
-                                  "batch size, KV-cache or preemption data. Hosted APIs and stand-in services "
-                                  "appear under Nodes.")
+            self.llm_note.setText(
+                "This design has no self-hosted LLM server (llm_server node), so there is no "
+                "batch size, KV-cache or preemption data. Hosted APIs and stand-in services "
+                "appear under Nodes."
+            )
         elif not batch and not kv:
             self.llm_note.setText("The LLM servers have not reported batch or KV-cache samples yet.")
         else:
@@ -474,11 +580,13 @@ class ResultsView(QWidget):
             for nid in llm_nodes:
                 s = nodes.get(nid, {})
                 if s:
-                    bits.append(f"{run.node_title(nid)}: mean batch {fmt_num(s.get('batch_size'))}, "
-                                f"KV {fmt_num(100 * s.get('kv_usage', float('nan')), 2)} %, "
-                                f"prefill {fmt_num(s.get('prefill_tokens_per_s'))} tok/s, "
-                                f"decode {fmt_num(s.get('decode_tokens_per_s'))} tok/s, "
-                                f"{int(s.get('preemptions', 0) or 0)} preemptions")
+                    bits.append(
+                        f"{run.node_title(nid)}: mean batch {fmt_num(s.get('batch_size'))}, "
+                        f"KV {fmt_num(100 * s.get('kv_usage', float('nan')), 2)} %, "
+                        f"prefill {fmt_num(s.get('prefill_tokens_per_s'))} tok/s, "
+                        f"decode {fmt_num(s.get('decode_tokens_per_s'))} tok/s, "
+                        f"{int(s.get('preemptions', 0) or 0)} preemptions"
+                    )
             self.llm_note.setText(" · ".join(bits) or "Live samples; the totals follow when the run ends.")
 
     def _draw_cost(self, run: RunData) -> None:
@@ -494,30 +602,52 @@ class ResultsView(QWidget):
         within = ""
         if isinstance(budget, (int, float)):
             ok = cost.get("usd_per_month", 0) <= budget
-            within = (f" · budget {fmt_usd(budget)}/month: <span style='color:{pass_fail_colour(self, ok).name()}'>"
-                      f"{'within' if ok else 'over'}</span>")
+            colour = pass_fail_colour(self, ok).name()
+            within = (
+                f" · budget {fmt_usd(budget)}/month: <span style='color:{colour}'>"
+                f"{'within' if ok else 'over'}</span>"
+            )
         self.cost_label.setText(
-            f"<b>{fmt_usd(cost.get('usd_per_month'))}</b> per month · {fmt_usd(cost.get('usd_per_hour'))} per hour · "
+            f"<b>{fmt_usd(cost.get('usd_per_month'))}</b> per month · "
+            f"{fmt_usd(cost.get('usd_per_hour'))} per hour · "
             f"{fmt_usd(cost.get('usd_per_request'))} per request · "
-            f"{fmt_usd(cost.get('usd_per_1m_output_tokens'))} per 1M output tokens{within}")
+            f"{fmt_usd(cost.get('usd_per_1m_output_tokens'))} per 1M output tokens{within}"
+        )
         by_node = cost.get("by_node", {})
         names = [n for n in run.node_ids if n in by_node] or list(by_node)
-        rows = [[run.node_title(n), fmt_usd(by_node[n].get("usd_per_hour")), fmt_usd(by_node[n].get("usd_per_month")),
-                 f"{100 * by_node[n].get('share', 0):.1f} %"] for n in names]
+        rows = [
+            [
+                run.node_title(n),
+                fmt_usd(by_node[n].get("usd_per_hour")),
+                fmt_usd(by_node[n].get("usd_per_month")),
+                f"{100 * by_node[n].get('share', 0):.1f} %",
+            ]
+            for n in names
+        ]
         table.set_rows(rows)
         paid = [n for n in names if by_node[n].get("usd_per_month", 0) > 0][::-1]
         if paid:
-            card.plot.hbars([run.node_title(n) for n in paid], [by_node[n]["usd_per_month"] for n in paid],
-                            [series_colour(self, i) for i in range(len(paid))])
-        card.data_rows = [["node", "usd_per_month"]] + [[n, by_node[n].get("usd_per_month", 0)] for n in names]
+            card.plot.hbars(
+                [run.node_title(n) for n in paid],
+                [by_node[n]["usd_per_month"] for n in paid],
+                [series_colour(self, i) for i in range(len(paid))],
+                [f" {fmt_usd(by_node[n]['usd_per_month'])}" for n in paid],
+            )
+            top = max(by_node[n]["usd_per_month"] for n in paid)
+            card.plot.plotItem.setXRange(0, top * 1.3, padding=0)  # room for the figures after the bars
+        card.data_rows = [["node", "usd_per_month"]] + [
+            [n, by_node[n].get("usd_per_month", 0)] for n in names
+        ]
 
     def _draw_review(self, run: RunData) -> None:
         items = run.review()
         table = self.tables["review"]
         order = {"error": 0, "warning": 1, "info": 2}
         items = sorted(items, key=lambda it: order.get(it.get("severity"), 3))
-        rows = [[it.get("severity", ""), it.get("node") or "", it.get("rule", ""), it.get("message", "")]
-                for it in items]
+        rows = [
+            [it.get("severity", ""), it.get("node") or "", it.get("rule", ""), it.get("message", "")]
+            for it in items
+        ]
         if not rows and run.finished:
             rows = [["info", "", "no-findings", "The review found nothing to flag in this design and run."]]
         colours = {(i, 0): pass_fail_colour(self, False) for i, r in enumerate(rows) if r[0] == "error"}

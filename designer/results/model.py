@@ -18,12 +18,12 @@ LATENCY_METRICS = ("ttft_ms", "tpot_ms", "e2e_ms")
 METRIC_LABELS = {"ttft_ms": "TTFT", "tpot_ms": "TPOT", "e2e_ms": "E2E", "itl_ms": "ITL"}
 COMPACT_FORMAT = "genai-sim.results"
 COMPACT_VERSION = 1
-QUANTILE_POINTS = 201      # CDF samples kept in a design file: every 0.5 % of probability
-TIMELINE_KEEP = 200        # timeline points kept in a design file
-ROLLING_BINS = 60          # windows of the rolling P99 plot
-CDF_POINTS = 1500          # points drawn for a CDF (plotting 100k points per refresh would stall the UI)
+QUANTILE_POINTS = 201  # CDF samples kept in a design file: every 0.5 % of probability
+TIMELINE_KEEP = 200  # timeline points kept in a design file
+ROLLING_BINS = 60  # windows of the rolling P99 plot
+CDF_POINTS = 1500  # points drawn for a CDF (plotting 100k points per refresh would stall the UI)
 LIVE_SAMPLES_CAP = 20_000  # live latency samples kept in the UI process (thinned 2:1 beyond this)
-FINAL_SAMPLES = 20_000     # quantile points per metric sent for a finished run: plenty for CDFs and histograms
+FINAL_SAMPLES = 20_000  # quantile points per metric sent for a finished run: plenty for CDFs and histograms
 
 
 def jsonable(obj: Any) -> Any:
@@ -47,7 +47,7 @@ def jsonable(obj: Any) -> Any:
 
 
 def timeline_columns(timeline: dict[str, Any]) -> dict[str, Any]:
-    """Engine timeline (a list of sample dicts per node) to columns: {"t", "completed", "nodes": {id: {key: arr}}}."""
+    """Engine timeline (sample dicts per node) to columns: {"t", "completed", "nodes": {id: {key: arr}}}."""
     t = np.asarray(timeline.get("t", []), float)
     out: dict[str, Any] = {"t": t, "completed": np.asarray(timeline.get("completed", []), float), "nodes": {}}
     for nid, samples in (timeline.get("nodes") or {}).items():
@@ -93,8 +93,9 @@ def _finite(a: np.ndarray) -> np.ndarray:
     return a[np.isfinite(a)]
 
 
-def rolling_p99(end_t: np.ndarray, values: np.ndarray, span: float, bins: int = ROLLING_BINS
-                ) -> tuple[np.ndarray, np.ndarray]:
+def rolling_p99(
+    end_t: np.ndarray, values: np.ndarray, span: float, bins: int = ROLLING_BINS
+) -> tuple[np.ndarray, np.ndarray]:
     """P99 of ``values`` in consecutive windows of completion time (NaN where a window is empty)."""
     if end_t.size == 0 or span <= 0:
         return np.zeros(0), np.zeros(0)
@@ -105,7 +106,7 @@ def rolling_p99(end_t: np.ndarray, values: np.ndarray, span: float, bins: int = 
     sorted_idx, sorted_vals = idx[order], values[order]
     bounds = np.searchsorted(sorted_idx, np.arange(bins + 1))
     for b in range(bins):
-        chunk = sorted_vals[bounds[b]:bounds[b + 1]]
+        chunk = sorted_vals[bounds[b] : bounds[b + 1]]
         chunk = chunk[np.isfinite(chunk)]
         if chunk.size:
             out[b] = np.percentile(chunk, 99)
@@ -129,9 +130,14 @@ def _downsample(cols: dict[str, Any], keep: int) -> dict[str, Any]:
         idx = np.arange(t.size)
     else:
         idx = np.unique(np.linspace(0, t.size - 1, keep).round().astype(int))
-    return {"t": t[idx], "completed": np.asarray(cols.get("completed", []), float)[idx] if t.size else t,
-            "nodes": {nid: {k: np.asarray(v, float)[idx] for k, v in series.items() if len(v) == t.size}
-                      for nid, series in (cols.get("nodes") or {}).items()}}
+    return {
+        "t": t[idx],
+        "completed": np.asarray(cols.get("completed", []), float)[idx] if t.size else t,
+        "nodes": {
+            nid: {k: np.asarray(v, float)[idx] for k, v in series.items() if len(v) == t.size}
+            for nid, series in (cols.get("nodes") or {}).items()
+        },
+    }
 
 
 @dataclass
@@ -141,25 +147,26 @@ class RunData:
     label: str
     seed: int
     duration_s: float
-    design: dict[str, Any]                     # loader.design_to_dict snapshot the run used (extra removed)
-    status: str = "running"                    # running | done | cancelled | error
+    design: dict[str, Any]  # loader.design_to_dict snapshot the run used (extra removed)
+    status: str = "running"  # running | done | cancelled | error
     message: str = ""
     created: float = field(default_factory=time.time)
     fraction: float = 0.0
     sim_t: float = 0.0
     wall_s: float = 0.0
-    summary: dict[str, Any] | None = None      # SPEC §6 JSON once finished
+    summary: dict[str, Any] | None = None  # SPEC §6 JSON once finished
     samples: dict[str, np.ndarray] = field(default_factory=lambda: {m: np.zeros(0) for m in LATENCY_METRICS})
     end_t: np.ndarray = field(default_factory=lambda: np.zeros(0))
     ok_e2e: np.ndarray = field(default_factory=lambda: np.zeros(0))
     ok_ttft: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    timeline: dict[str, Any] = field(default_factory=lambda: {"t": np.zeros(0), "completed": np.zeros(0),
-                                                              "nodes": {}})
-    rolling: dict[str, np.ndarray] | None = None   # precomputed (from a file); else derived from end_t
+    timeline: dict[str, Any] = field(
+        default_factory=lambda: {"t": np.zeros(0), "completed": np.zeros(0), "nodes": {}}
+    )
+    rolling: dict[str, np.ndarray] | None = None  # precomputed (from a file); else derived from end_t
     live_nodes: dict[str, dict[str, float]] = field(default_factory=dict)  # latest sample per node
-    tag: str = ""                              # who asked for the run ("", "chaos-healthy", "chaos-faults")
+    tag: str = ""  # who asked for the run ("", "chaos-healthy", "chaos-faults")
     from_file: bool = False
-    live_count: int = 0                        # requests finished so far (live samples may be thinned)
+    live_count: int = 0  # requests finished so far (live samples may be thinned)
     _live_step: int = 1
 
     # -- growing ----------------------------------------------------------------------------------
@@ -301,21 +308,30 @@ class RunData:
 
     # -- persistence ----------------------------------------------------------------------------
     def to_compact(self) -> dict[str, Any]:
-        """A small JSON summary for design.extra["results"]: SPEC §6 JSON, CDF quantiles, a short timeline."""
+        """Small JSON for design.extra["results"]: SPEC §6 JSON, CDF quantiles, a short timeline."""
         q = np.linspace(0.0, 1.0, QUANTILE_POINTS)
         quantiles = {m: (np.quantile(v, q) if v.size else np.zeros(0)) for m, v in self.samples.items()}
         short = _downsample(self.timeline, TIMELINE_KEEP)
-        return jsonable({
-            "format": COMPACT_FORMAT, "version": COMPACT_VERSION, "label": self.label, "seed": self.seed,
-            "duration_s": self.duration_s, "status": self.status, "created": self.created,
-            "summary": self.summary, "quantiles": quantiles,
-            "timeline": {"t": short["t"], "completed": short["completed"], "nodes": short["nodes"]},
-            "rolling": self.rolling_series(), "design": self.design,
-        })
+        return jsonable(
+            {
+                "format": COMPACT_FORMAT,
+                "version": COMPACT_VERSION,
+                "label": self.label,
+                "seed": self.seed,
+                "duration_s": self.duration_s,
+                "status": self.status,
+                "created": self.created,
+                "summary": self.summary,
+                "quantiles": quantiles,
+                "timeline": {"t": short["t"], "completed": short["completed"], "nodes": short["nodes"]},
+                "rolling": self.rolling_series(),
+                "design": self.design,
+            }
+        )
 
     @classmethod
     def from_compact(cls, data: Any) -> RunData:
-        """Rebuild from a design file's "results"; raises ValueError on anything malformed (files are untrusted)."""
+        """Rebuild from a design file's "results"; ValueError on anything malformed (files are untrusted)."""
         if not isinstance(data, dict) or data.get("format") != COMPACT_FORMAT:
             raise ValueError("not a genai-sim results summary")
         if data.get("version") != COMPACT_VERSION:
@@ -324,10 +340,16 @@ class RunData:
         if not isinstance(summary, dict):
             raise ValueError("results.summary must be an object")
         design = data.get("design") if isinstance(data.get("design"), dict) else {}
-        run = cls(label=str(data.get("label", "saved run"))[:200], seed=int(_num(data.get("seed", 0))),
-                  duration_s=_num(data.get("duration_s", 0.0)), design=design,
-                  status=str(data.get("status", "done")) if data.get("status") in ("done", "cancelled") else "done",
-                  created=_num(data.get("created", 0.0)), summary=summary, from_file=True)
+        run = cls(
+            label=str(data.get("label", "saved run"))[:200],
+            seed=int(_num(data.get("seed", 0))),
+            duration_s=_num(data.get("duration_s", 0.0)),
+            design=design,
+            status=str(data.get("status", "done")) if data.get("status") in ("done", "cancelled") else "done",
+            created=_num(data.get("created", 0.0)),
+            summary=summary,
+            from_file=True,
+        )
         quantiles = data.get("quantiles") or {}
         run.samples = {m: _array(quantiles.get(m, []), f"quantiles.{m}") for m in LATENCY_METRICS}
         tl = data.get("timeline") or {}
@@ -335,9 +357,16 @@ class RunData:
         nodes = {}
         for nid, series in (tl.get("nodes") or {}).items():
             if isinstance(series, dict):
-                nodes[str(nid)] = {str(k): _array(v, f"timeline.nodes.{nid}.{k}") for k, v in series.items()
-                                   if isinstance(v, list) and len(v) == t.size}
-        run.timeline = {"t": t, "completed": _array(tl.get("completed", []), "timeline.completed"), "nodes": nodes}
+                nodes[str(nid)] = {
+                    str(k): _array(v, f"timeline.nodes.{nid}.{k}")
+                    for k, v in series.items()
+                    if isinstance(v, list) and len(v) == t.size
+                }
+        run.timeline = {
+            "t": t,
+            "completed": _array(tl.get("completed", []), "timeline.completed"),
+            "nodes": nodes,
+        }
         rolling = data.get("rolling") or {}
         run.rolling = {k: _array(rolling.get(k, []), f"rolling.{k}") for k in ("t", "ttft_p99", "e2e_p99")}
         run.fraction = 1.0

@@ -1,7 +1,8 @@
 """Screenshots of the results dock after a run, for the docs:
 
-    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python -m designer.results.screenshot \\
-        --theme dark --tab "Latency" --out docs/screenshots/results_dark.png assets/templates/vllm-cluster-70b.genai.json
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1000x24" \\
+        .venv/bin/python -m designer.results.screenshot --theme dark --tab "Latency" \\
+        --out docs/screenshots/results_dark.png assets/templates/vllm-cluster-70b.genai.json
 
 The design is run through the designer's own path (F5: worker process, live results), then the window is
 grabbed once every results tab has been drawn. Settings go to a throw-away folder.
@@ -24,11 +25,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tab", default="Latency", help="results tab to show (Summary, Latency, ...)")
     parser.add_argument("--metric", default="", help="latency metric on the Latency tab: TTFT, TPOT or E2E")
     parser.add_argument("--size", default="1600x1000", help="window size WxH")
-    parser.add_argument("--dock-share", type=float, default=0.55, help="fraction of the height for the results")
-    parser.add_argument("--duration", type=float, default=0.0, help="simulated seconds (default: the design's)")
+    parser.add_argument(
+        "--dock-share", type=float, default=0.55, help="fraction of the height for the results"
+    )
+    parser.add_argument(
+        "--duration", type=float, default=0.0, help="simulated seconds (default: the design's)"
+    )
     args = parser.parse_args(argv)
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="genai-sim-shot-"))
+    QSettings.setPath(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="genai-sim-shot-")
+    )
 
     from designer.app import make_app
 

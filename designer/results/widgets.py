@@ -1,4 +1,4 @@
-"""Building blocks of the results views: themed pyqtgraph plots with PNG/SVG export, tables with CSV export."""
+"""Building blocks of the results views: themed pyqtgraph plots (PNG/SVG export), tables (CSV export)."""
 
 from __future__ import annotations
 
@@ -25,10 +25,30 @@ from PySide6.QtWidgets import (
 )
 
 # Qualitative colours that read on both the light and the dark canvas (Tailwind 600/400 pairs).
-SERIES_LIGHT = ("#2563EB", "#DC2626", "#16A34A", "#D97706", "#9333EA", "#0891B2", "#DB2777", "#65A30D",
-                "#475569", "#EA580C")
-SERIES_DARK = ("#60A5FA", "#F87171", "#4ADE80", "#FBBF24", "#C084FC", "#22D3EE", "#F472B6", "#A3E635",
-               "#94A3B8", "#FB923C")
+SERIES_LIGHT = (
+    "#2563EB",
+    "#DC2626",
+    "#16A34A",
+    "#D97706",
+    "#9333EA",
+    "#0891B2",
+    "#DB2777",
+    "#65A30D",
+    "#475569",
+    "#EA580C",
+)
+SERIES_DARK = (
+    "#60A5FA",
+    "#F87171",
+    "#4ADE80",
+    "#FBBF24",
+    "#C084FC",
+    "#22D3EE",
+    "#F472B6",
+    "#A3E635",
+    "#94A3B8",
+    "#FB923C",
+)
 PASS_FAIL = {"light": ("#16A34A", "#DC2626"), "dark": ("#4ADE80", "#F87171")}
 
 
@@ -75,11 +95,15 @@ def export_svg(widget: QWidget, path: str | Path, title: str = "") -> Path:
 
 
 def table_rows(table: QTableWidget) -> list[list[str]]:
-    headers = [table.horizontalHeaderItem(c).text() if table.horizontalHeaderItem(c) else f"col{c}"
-               for c in range(table.columnCount())]
+    headers = [
+        table.horizontalHeaderItem(c).text() if table.horizontalHeaderItem(c) else f"col{c}"
+        for c in range(table.columnCount())
+    ]
     rows = [headers]
     for r in range(table.rowCount()):
-        rows.append([(table.item(r, c).text() if table.item(r, c) else "") for c in range(table.columnCount())])
+        rows.append(
+            [(table.item(r, c).text() if table.item(r, c) else "") for c in range(table.columnCount())]
+        )
     return rows
 
 
@@ -131,8 +155,10 @@ class ThemedPlot(pg.PlotWidget):
             legend.setBrush(pg.mkBrush(QColor(bg.red(), bg.green(), bg.blue(), 200)))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        if (event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
-                and getattr(self, "plotItem", None) is not None):
+        if (
+            event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
+            and getattr(self, "plotItem", None) is not None
+        ):
             self.restyle()
         super().changeEvent(event)
 
@@ -147,50 +173,81 @@ class ThemedPlot(pg.PlotWidget):
         if self.plotItem.legend is not None:
             self.plotItem.legend.clear()
 
-    def curve(self, x: np.ndarray, y: np.ndarray, colour: str, name: str | None = None, width: float = 2.0,
-              step: bool = False, dash: bool = False) -> Any:
+    def curve(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        colour: str,
+        name: str | None = None,
+        width: float = 2.0,
+        step: bool = False,
+        dash: bool = False,
+    ) -> Any:
         if name is not None:
             self.legend()
         pen = pg.mkPen(colour, width=width, style=Qt.PenStyle.DashLine if dash else Qt.PenStyle.SolidLine)
         return self.plot(x, y, pen=pen, name=name, stepMode="center" if step else None, connect="finite")
 
-    def hbars(self, labels: list[str], values: list[float], colours: list[str]) -> Any:
-        """Horizontal bars, one per label (names on the left axis read better than rotated ticks)."""
+    def hbars(
+        self, labels: list[str], values: list[float], colours: list[str], texts: list[str] | None = None
+    ) -> Any:
+        """Horizontal bars, one per label (names on the left axis read better than rotated ticks), with
+        an optional value written at the end of each bar."""
         y = np.arange(len(values), dtype=float)
-        item = pg.BarGraphItem(x0=np.zeros(len(values)), y=y, height=0.6, width=np.asarray(values, float),
-                               brushes=[pg.mkBrush(c) for c in colours], pens=[pg.mkPen(None)] * len(values))
+        item = pg.BarGraphItem(
+            x0=np.zeros(len(values)),
+            y=y,
+            height=0.6,
+            width=np.asarray(values, float),
+            brushes=[pg.mkBrush(c) for c in colours],
+            pens=[pg.mkPen(None)] * len(values),
+        )
         self.addItem(item)
+        fg = self.palette().color(QPalette.ColorRole.Text)
+        for yi, value, text in zip(y, values, texts or []):
+            label = pg.TextItem(text, color=fg, anchor=(0, 0.5))
+            label.setPos(float(value), float(yi))
+            self.plotItem.addItem(label, ignoreBounds=True)
         self.plotItem.getAxis("left").setTicks([[(float(i), lab) for i, lab in enumerate(labels)]])
         self.plotItem.setYRange(-0.6, max(len(values) - 0.4, 0.6), padding=0)
         return item
 
     def vline(self, x: float, colour: str, label: str = "") -> Any:
         # The label sits left of the line, near the top, so it is never cut off at the plot's right edge.
-        line = pg.InfiniteLine(pos=x, angle=90, pen=pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DashLine),
-                               label=label or None,
-                               labelOpts={"position": 0.92, "color": colour, "anchors": [(1, 0), (1, 0)]})
+        line = pg.InfiniteLine(
+            pos=x,
+            angle=90,
+            pen=pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DashLine),
+            label=label or None,
+            labelOpts={"position": 0.92, "color": colour, "anchors": [(1, 0), (1, 0)]},
+        )
         self.addItem(line)
         return line
 
     def hline(self, y: float, colour: str, label: str = "") -> Any:
-        line = pg.InfiniteLine(pos=y, angle=0, pen=pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DashLine),
-                               label=label or None,
-                               labelOpts={"position": 0.03, "color": colour, "anchors": [(0, 1), (0, 1)]})
+        line = pg.InfiniteLine(
+            pos=y,
+            angle=0,
+            pen=pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DashLine),
+            label=label or None,
+            labelOpts={"position": 0.03, "color": colour, "anchors": [(0, 1), (0, 1)]},
+        )
         self.addItem(line)
         return line
 
     def shade(self, x0: float, x1: float, label: str = "") -> Any:
         """A light band over [x0, x1] (the warm-up, whose requests are not measured)."""
         fg = self.palette().color(QPalette.ColorRole.Text)
-        region = pg.LinearRegionItem((x0, x1), movable=False,
-                                     brush=pg.mkBrush(fg.red(), fg.green(), fg.blue(), 22), pen=pg.mkPen(None))
+        region = pg.LinearRegionItem(
+            (x0, x1), movable=False, brush=pg.mkBrush(fg.red(), fg.green(), fg.blue(), 22), pen=pg.mkPen(None)
+        )
         region.setZValue(-10)
         self.addItem(region)
         if label:
             text = pg.TextItem(label, color=fg, anchor=(0.5, 0))
             text.setPos((x0 + x1) / 2, 0)
-            self._shade_label = text
-            self.addItem(text)
+            # Outside auto-range (else moving it to the top would grow the range, and so on forever).
+            self.plotItem.addItem(text, ignoreBounds=True)
             self.plotItem.vb.sigYRangeChanged.connect(lambda _vb, r: text.setPos((x0 + x1) / 2, r[1]))
         return region
 
@@ -198,7 +255,9 @@ class ThemedPlot(pg.PlotWidget):
 class PlotCard(QWidget):
     """A titled plot with an Export menu (PNG, SVG, and the plotted data as CSV)."""
 
-    def __init__(self, title: str, x_label: str = "", y_label: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self, title: str, x_label: str = "", y_label: str = "", parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.title = title
         self.plot = ThemedPlot(self, x_label, y_label)

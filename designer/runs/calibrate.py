@@ -32,11 +32,21 @@ from PySide6.QtWidgets import (
 from designer.results.widgets import PlotCard, series_colour
 from designer.runs.calibrate_worker import calibrate_worker, user_profiles_dir
 
-PRIMARY_AXIS = {"gemm": "m", "attention_prefill": "tokens", "attention_decode": "kv_len", "memcpy": "nbytes",
-                "allreduce": "nbytes"}
+PRIMARY_AXIS = {
+    "gemm": "m",
+    "attention_prefill": "tokens",
+    "attention_decode": "kv_len",
+    "memcpy": "nbytes",
+    "allreduce": "nbytes",
+}
 AXIS_LABEL = {"m": "tokens (GEMM m)", "tokens": "prompt tokens", "kv_len": "KV length", "nbytes": "bytes"}
-OP_LABEL = {"gemm": "GEMM", "attention_prefill": "attention prefill", "attention_decode": "attention decode",
-            "memcpy": "memory copy", "allreduce": "all-reduce"}
+OP_LABEL = {
+    "gemm": "GEMM",
+    "attention_prefill": "attention prefill",
+    "attention_decode": "attention decode",
+    "memcpy": "memory copy",
+    "allreduce": "all-reduce",
+}
 FIRST_INDEX_AXES = ("gqa",)  # categorical axes held at their first value; numeric ones at their largest
 
 
@@ -93,7 +103,8 @@ class CalibrateDialog(QDialog):
         self.quick.setChecked(True)
         self.name = QLineEdit(f"calibrated-cpu-{dt.date.today():%Y%m%d}")
         self.device.currentTextChanged.connect(
-            lambda d: self.name.setText(f"calibrated-{d}-{dt.date.today():%Y%m%d}"))
+            lambda d: self.name.setText(f"calibrated-{d}-{dt.date.today():%Y%m%d}")
+        )
         form = QFormLayout()
         form.addRow("Device:", self.device)
         form.addRow("", self.quick)
@@ -108,11 +119,19 @@ class CalibrateDialog(QDialog):
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.profiles = QListWidget()
-        self.profiles.itemClicked.connect(lambda it: self.show_profile(Path(it.data(Qt.ItemDataRole.UserRole))))
+        self.profiles.itemClicked.connect(
+            lambda it: self.show_profile(Path(it.data(Qt.ItemDataRole.UserRole)))
+        )
         self.use_button = QPushButton("Use on the selected LLM server")
         self.use_button.setToolTip("Set the selected llm_server node's profile to this file")
         self.use_button.clicked.connect(self.use_on_selected)
-        self.plot = PlotCard("Measured efficiency (fraction of the roofline)", "size (log scale)", "efficiency")
+        self.plot = PlotCard(
+            "Measured efficiency (fraction of the roofline)",
+            "size: tokens (GEMM, prefill) · KV length (decode) · bytes (copy)",
+            "efficiency",
+        )
+        self.peaks_label = QLabel("")
+        self.peaks_label.setWordWrap(True)
         self.plot.plot.setLogMode(x=True, y=False)
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
@@ -127,7 +146,10 @@ class CalibrateDialog(QDialog):
         left.addWidget(self.use_button)
         lay = QHBoxLayout(self)
         lay.addLayout(left, 2)
-        lay.addWidget(self.plot, 3)
+        right = QVBoxLayout()
+        right.addWidget(self.plot, 1)
+        right.addWidget(self.peaks_label)
+        lay.addLayout(right, 3)
         self._timer = QTimer(self)
         self._timer.setInterval(50)
         self._timer.timeout.connect(self._poll)
@@ -161,10 +183,14 @@ class CalibrateDialog(QDialog):
             rows += [[label, float(a), float(b)] for a, b in zip(x[ok], y[ok])]
         self.plot.data_rows = rows
         peaks = data.get("peaks", {})
-        tflops = ", ".join(f"{k} {v:.3g}" for k, v in (peaks.get("tflops") or {}).items()
-                           if isinstance(v, (int, float)) and math.isfinite(v))
-        self.plot.note.setText(f"{data.get('device', '')}: {tflops} TFLOP/s, "
-                               f"{peaks.get('mem_bw_gbs', 0):.3g} GB/s")
+        tflops = ", ".join(
+            f"{k} {v:.3g}"
+            for k, v in (peaks.get("tflops") or {}).items()
+            if isinstance(v, (int, float)) and math.isfinite(v)
+        )
+        self.peaks_label.setText(
+            f"{data.get('device', '')}: peaks {tflops} TFLOP/s, {peaks.get('mem_bw_gbs', 0):.3g} GB/s memory"
+        )
         return bool(curves)
 
     def use_on_selected(self) -> None:
@@ -175,7 +201,9 @@ class CalibrateDialog(QDialog):
         scene = getattr(window, "scene", None)
         design = getattr(window, "design", None)
         ids = scene.selected_node_ids() if scene is not None and hasattr(scene, "selected_node_ids") else []
-        targets = [n for n in (design.nodes if design is not None else []) if n.id in ids and n.kind == "llm_server"]
+        targets = [
+            n for n in (design.nodes if design is not None else []) if n.id in ids and n.kind == "llm_server"
+        ]
         if not targets:
             self.status.setText("Select an llm_server node on the canvas first.")
             return
@@ -194,14 +222,19 @@ class CalibrateDialog(QDialog):
     def start(self) -> bool:
         if self._proc is not None:
             return False
-        name = "".join(c if c.isalnum() or c in "-_." else "-" for c in self.name.text().strip()) or "calibrated"
+        name = (
+            "".join(c if c.isalnum() or c in "-_." else "-" for c in self.name.text().strip()) or "calibrated"
+        )
         out = user_profiles_dir() / f"{name}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         self._out = out
         self._queue = self._ctx.Queue()
-        self._proc = self._ctx.Process(target=calibrate_worker, name="genai-sim-calibrate",
-                                       args=(self.device.currentText(), self.quick.isChecked(), str(out), self._queue),
-                                       daemon=True)
+        self._proc = self._ctx.Process(
+            target=calibrate_worker,
+            name="genai-sim-calibrate",
+            args=(self.device.currentText(), self.quick.isChecked(), str(out), self._queue),
+            daemon=True,
+        )
         self._proc.start()
         self._timer.start()
         self.start_button.setEnabled(False)
@@ -229,8 +262,10 @@ class CalibrateDialog(QDialog):
                 self.progress.setValue(done)
                 self.status.setText(f"Measuring {label} ({done}/{total})")
             elif msg[0] == "done":
-                self._finish(f"Saved {msg[1]}. Select an llm_server node and press “Use”, or type the file's "
-                             "path in its profile field.")
+                self._finish(
+                    f"Saved {msg[1]}. Select an llm_server node and press “Use”, or type the file's "
+                    "path in its profile field."
+                )
                 self.show_profile(Path(msg[1]))
                 self.refresh_profiles()
                 return
@@ -245,7 +280,7 @@ class CalibrateDialog(QDialog):
         self._proc = None
         self._timer.stop()
         if proc is not None:
-            QTimer.singleShot(1000, lambda: proc.join(0))
+            QTimer.singleShot(1000, self, lambda: proc.join(0))
         self.progress.setRange(0, 1)
         self.progress.setValue(1 if text.startswith("Saved") else 0)
         self.start_button.setEnabled(True)

@@ -33,10 +33,22 @@ FAULTS = {  # fault type -> (label, [(field, label, min, max, default as a fract
     "outage": ("Outage window", [("start_s", "from (s)", 0, 1e7, 0.3), ("end_s", "to (s)", 0, 1e7, 0.4)]),
     "error_rate": ("Error rate", [("rate", "errors (fraction)", 0, 1, 0.05)]),
     "slowdown": ("Slow-down (whole run)", [("factor", "factor", 1, 1000, 2.0)]),
-    "slowdown_window": ("Slow-down window", [("start_s", "from (s)", 0, 1e7, 0.3), ("end_s", "to (s)", 0, 1e7, 0.5),
-                                             ("factor", "factor", 1, 1000, 3.0)]),
-    "replica_loss": ("Replica loss", [("at_s", "at (s)", 0, 1e7, 0.3), ("replicas", "replicas lost", 0, 1e4, 1),
-                                      ("recovery_s", "recovery (s)", 0, 1e7, 120)]),
+    "slowdown_window": (
+        "Slow-down window",
+        [
+            ("start_s", "from (s)", 0, 1e7, 0.3),
+            ("end_s", "to (s)", 0, 1e7, 0.5),
+            ("factor", "factor", 1, 1000, 3.0),
+        ],
+    ),
+    "replica_loss": (
+        "Replica loss",
+        [
+            ("at_s", "at (s)", 0, 1e7, 0.3),
+            ("replicas", "replicas lost", 0, 1e4, 1),
+            ("recovery_s", "recovery (s)", 0, 1e7, 120),
+        ],
+    ),
 }
 TIME_FIELDS = ("start_s", "end_s", "at_s")
 
@@ -73,15 +85,23 @@ def apply_faults(design: dict[str, Any], scenarios: list[Scenario]) -> dict[str,
         if sc.fault == "outage":
             faults.setdefault("outages", []).append([float(v["start_s"]), float(v["end_s"])])
         elif sc.fault == "error_rate":  # independent failure causes combine: 1 - Π(1 - p)
-            faults["error_rate"] = 1.0 - (1.0 - float(faults.get("error_rate", 0.0))) * (1.0 - float(v["rate"]))
+            faults["error_rate"] = 1.0 - (1.0 - float(faults.get("error_rate", 0.0))) * (
+                1.0 - float(v["rate"])
+            )
         elif sc.fault == "slowdown":
             faults["slowdown"] = min(1000.0, float(faults.get("slowdown", 1.0)) * float(v["factor"]))
         elif sc.fault == "slowdown_window":
-            faults.setdefault("slowdown_windows", []).append([float(v["start_s"]), float(v["end_s"]),
-                                                              float(v["factor"])])
+            faults.setdefault("slowdown_windows", []).append(
+                [float(v["start_s"]), float(v["end_s"]), float(v["factor"])]
+            )
         elif sc.fault == "replica_loss":
-            faults.setdefault("replica_loss", []).append({"at_s": float(v["at_s"]), "replicas": int(v["replicas"]),
-                                                          "recovery_s": float(v["recovery_s"])})
+            faults.setdefault("replica_loss", []).append(
+                {
+                    "at_s": float(v["at_s"]),
+                    "replicas": int(v["replicas"]),
+                    "recovery_s": float(v["recovery_s"]),
+                }
+            )
     return out
 
 
@@ -100,21 +120,35 @@ def chaos_rows(healthy: RunData, faulty: RunData, error_budget: float | None) ->
     eh, ef = 1 - ah, 1 - af
     rows.append(["error rate", f"{eh:.3%}", f"{ef:.3%}", f"{(ef - eh) * 100:+.3f} pts"])
     if error_budget:
-        rows.append(["error-budget burn rate", f"{eh / error_budget:.2f}×", f"{ef / error_budget:.2f}×",
-                     "over budget" if ef > error_budget else "within budget"])
+        rows.append(
+            [
+                "error-budget burn rate",
+                f"{eh / error_budget:.2f}×",
+                f"{ef / error_budget:.2f}×",
+                "over budget" if ef > error_budget else "within budget",
+            ]
+        )
     else:
         rows.append(["error-budget burn rate", "—", "—", "set slo.error_rate_max to track it"])
     for m, label in (("ttft_ms", "TTFT"), ("e2e_ms", "E2E")):
         for stat in ("p50", "p99"):
             vh = sh.get("metrics", {}).get(m, {}).get(stat)
             vf = sf.get("metrics", {}).get(m, {}).get(stat)
-            delta = f"{vf - vh:+,.0f} ms" if isinstance(vh, (int, float)) and isinstance(vf, (int, float)) else ""
+            delta = (
+                f"{vf - vh:+,.0f} ms" if isinstance(vh, (int, float)) and isinstance(vf, (int, float)) else ""
+            )
             rows.append([f"{label} {stat}", fmt_ms(vh), fmt_ms(vf), delta])
     gh, gf = sh.get("goodput_per_s"), sf.get("goodput_per_s")
-    rows.append(["goodput (req/s)", f"{gh:.3g}" if isinstance(gh, (int, float)) else "—",
-                 f"{gf:.3g}" if isinstance(gf, (int, float)) else "—",
-                 f"{(gf - gh) / gh:+.1%}" if isinstance(gh, (int, float)) and gh and isinstance(gf, (int, float))
-                 else ""])
+    rows.append(
+        [
+            "goodput (req/s)",
+            f"{gh:.3g}" if isinstance(gh, (int, float)) else "—",
+            f"{gf:.3g}" if isinstance(gf, (int, float)) else "—",
+            f"{(gf - gh) / gh:+.1%}"
+            if isinstance(gh, (int, float)) and gh and isinstance(gf, (int, float))
+            else "",
+        ]
+    )
     return rows
 
 
@@ -151,6 +185,7 @@ class ChaosPanel(QWidget):
         add = QPushButton("Add scenario")
         add.clicked.connect(self._add_clicked)
         self.table = QTableWidget(0, 3)
+        self.table.setMinimumHeight(90)
         self.table.setHorizontalHeaderLabels(["on", "node", "fault"])
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
@@ -158,12 +193,15 @@ class ChaosPanel(QWidget):
         remove = QPushButton("Remove")
         remove.clicked.connect(self._remove_selected)
         self.run_button = QPushButton("Run healthy vs. with faults")
-        self.run_button.setToolTip("Runs the design as it is and a copy with the ticked faults (same seed), "
-                                   "then compares them; the design itself is not changed")
+        self.run_button.setToolTip(
+            "Runs the design as it is and a copy with the ticked faults (same seed), "
+            "then compares them; the design itself is not changed"
+        )
         self.run_button.clicked.connect(self.run_comparison)
         self.status = QLabel("Add fault scenarios, tick the ones to inject, then run.")
         self.status.setWordWrap(True)
         self.result = TableCard("Healthy vs. with faults", ["figure", "healthy", "with faults", "change"])
+        self.result.setMinimumHeight(220)
         self.compare_button = QPushButton("Open in Compare…")
         self.compare_button.setEnabled(False)
         self.compare_button.clicked.connect(self._open_compare)
@@ -199,7 +237,7 @@ class ChaosPanel(QWidget):
             i = self.node.findData(current)
             if i >= 0:
                 self.node.setCurrentIndex(i)
-        for key, boxes in self.inputs.items():  # time defaults follow the run length
+        for boxes in self.inputs.values():  # time defaults follow the run length
             for name, box in boxes.items():
                 if name in TIME_FIELDS:
                     box.setValue(round(float(box.property("default")) * duration, 1))
@@ -226,7 +264,9 @@ class ChaosPanel(QWidget):
         t.setRowCount(len(self.scenarios))
         for r, sc in enumerate(self.scenarios):
             on = QTableWidgetItem()
-            on.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            on.setFlags(
+                Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+            )
             on.setCheckState(Qt.CheckState.Checked if sc.enabled else Qt.CheckState.Unchecked)
             t.setItem(r, 0, on)
             for c, text in ((1, sc.node), (2, f"{FAULTS[sc.fault][0]}: {sc.describe()}")):
@@ -267,10 +307,22 @@ class ChaosPanel(QWidget):
         seed = self.session.panel.seed.value()
         dur = self.session.panel.duration.value()
         names = ", ".join(f"{s.node}: {s.describe()}" for s in active)
-        jobs = [{"design": {**healthy, "_base_dir": base}, "seed": seed, "duration_s": dur, "tag": "chaos-healthy",
-                 "label": f"{design.name} · healthy · seed {seed}"},
-                {"design": {**faulty, "_base_dir": base}, "seed": seed, "duration_s": dur, "tag": "chaos-faults",
-                 "label": f"{design.name} · faults ({names[:60]}) · seed {seed}"}]
+        jobs = [
+            {
+                "design": {**healthy, "_base_dir": base},
+                "seed": seed,
+                "duration_s": dur,
+                "tag": "chaos-healthy",
+                "label": f"{design.name} · healthy · seed {seed}",
+            },
+            {
+                "design": {**faulty, "_base_dir": base},
+                "seed": seed,
+                "duration_s": dur,
+                "tag": "chaos-faults",
+                "label": f"{design.name} · faults ({names[:60]}) · seed {seed}",
+            },
+        ]
         self.healthy = self.faulty = None
         if not self.session.run_queued(jobs):
             self.status.setText("A run is already going; stop it first.")

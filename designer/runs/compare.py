@@ -1,4 +1,4 @@
-"""Compare two runs of the session: overlaid CDFs, a side-by-side metrics table, and what changed in the design."""
+"""Compare two runs of the session: overlaid CDFs, a side-by-side metrics table and the design differences."""
 
 from __future__ import annotations
 
@@ -34,11 +34,15 @@ def _flatten(obj: Any, prefix: str, out: dict[str, Any]) -> None:
 def _keyed(design: dict[str, Any]) -> dict[str, Any]:
     """Nodes by id and edges by (source → target [when]) so that reordering is not a difference."""
     d = {k: v for k, v in design.items() if k not in ("nodes", "edges", "format", "version")}
-    d["nodes"] = {n.get("id"): {k: v for k, v in n.items() if k not in ("id", "pos")} for n in design.get("nodes", [])}
+    d["nodes"] = {
+        n.get("id"): {k: v for k, v in n.items() if k not in ("id", "pos")} for n in design.get("nodes", [])
+    }
     edges = {}
     for e in design.get("edges", []):
         key = f"{e.get('source')} → {e.get('target')}" + (f" [{e['when']}]" if e.get("when") else "")
-        edges[key] = {k: v for k, v in e.items() if k not in ("source", "target", "when")} or {"present": True}
+        edges[key] = {k: v for k, v in e.items() if k not in ("source", "target", "when")} or {
+            "present": True
+        }
     d["edges"] = edges
     return d
 
@@ -72,8 +76,12 @@ def metric_rows(a: RunData, b: RunData) -> list[list[str]]:
     rows.append(["simulated time", f"{a.sim_t:,.0f} s", f"{b.sim_t:,.0f} s", ""])
     ra, rb = sa.get("requests", {}), sb.get("requests", {})
     add("requests completed", ra.get("completed"), rb.get("completed"), lambda v: fmt_num(v))
-    add("throughput (req/s)", sa.get("throughput", {}).get("request_per_s"),
-        sb.get("throughput", {}).get("request_per_s"), fmt_num)
+    add(
+        "throughput (req/s)",
+        sa.get("throughput", {}).get("request_per_s"),
+        sb.get("throughput", {}).get("request_per_s"),
+        fmt_num,
+    )
     add("goodput (req/s)", sa.get("goodput_per_s"), sb.get("goodput_per_s"), fmt_num)
     for m in ("ttft_ms", "tpot_ms", "itl_ms", "e2e_ms"):
         ma, mb = sa.get("metrics", {}).get(m, {}), sb.get("metrics", {}).get(m, {})
@@ -164,5 +172,7 @@ class CompareDialog(QDialog):
         self.cdf.data_rows = rows
         self.table.set_rows(metric_rows(a, b))
         diff = design_diff(a.design, b.design)
-        self.diff.set_rows([[p, _short(va), _short(vb)] for p, va, vb in diff]
-                           or [["(no differences: same design, maybe another seed or duration)", "", ""]])
+        self.diff.set_rows(
+            [[p, _short(va), _short(vb)] for p, va, vb in diff]
+            or [["(no differences: same design, maybe another seed or duration)", "", ""]]
+        )

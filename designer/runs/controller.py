@@ -19,8 +19,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from designer.results.model import RunData
 from designer.runs.worker import run_worker
 
-POLL_MS = 30            # how often the UI drains the worker's queue
-STOP_GRACE_MS = 120     # a stop request waits this long for the worker's partial result, then terminates it
+POLL_MS = 30  # how often the UI drains the worker's queue
+STOP_GRACE_MS = 120  # a stop request waits this long for the worker's partial result, then terminates it
 PARTIAL_EVERY_S = 0.25  # live refreshes of the views, at most this often
 MAX_MESSAGES_PER_POLL = 50
 
@@ -54,11 +54,11 @@ def design_snapshot(design: Any) -> dict[str, Any]:
 class RunController(QObject):
     """One run at a time. A second start while one is going is refused (``refused`` says why)."""
 
-    started = Signal(object)            # RunData
+    started = Signal(object)  # RunData
     progressed = Signal(object, float)  # RunData, ETA seconds (NaN when unknown)
-    partial = Signal(object)            # RunData with new live figures
-    finished = Signal(object)           # RunData: done or cancelled
-    failed = Signal(object, str)        # RunData, one-line message
+    partial = Signal(object)  # RunData with new live figures
+    finished = Signal(object)  # RunData: done or cancelled
+    failed = Signal(object, str)  # RunData, one-line message
     refused = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -85,8 +85,14 @@ class RunController(QObject):
     def running(self) -> bool:
         return self.current is not None
 
-    def start(self, design: Any, seed: int | None = None, duration_s: float | None = None,
-              label: str = "", tag: str = "") -> RunData | None:
+    def start(
+        self,
+        design: Any,
+        seed: int | None = None,
+        duration_s: float | None = None,
+        label: str = "",
+        tag: str = "",
+    ) -> RunData | None:
         """Start a run of a snapshot of ``design`` (a Design or a design dict); None when refused."""
         if self.running:
             self.refused.emit("A run is already going: stop it (Shift+F5) before starting another.")
@@ -100,12 +106,21 @@ class RunController(QObject):
         w = data.get("workload", {})
         seed_used = int(seed if seed is not None else w.get("seed", 0))
         dur = float(duration_s if duration_s is not None else w.get("duration_s", 600.0))
-        run = RunData(label=label or f"{data.get('name', 'design')} · seed {seed_used}", seed=seed_used,
-                      duration_s=dur, design=data, tag=tag)
+        run = RunData(
+            label=label or f"{data.get('name', 'design')} · seed {seed_used}",
+            seed=seed_used,
+            duration_s=dur,
+            design=data,
+            tag=tag,
+        )
         reader, writer = self._ctx.Pipe(duplex=False)
         self._cancel = self._ctx.Event()
-        self._proc = self._ctx.Process(target=run_worker, name="genai-sim-run",
-                                       args=(data, base_dir, seed_used, dur, writer, self._cancel, True), daemon=True)
+        self._proc = self._ctx.Process(
+            target=run_worker,
+            name="genai-sim-run",
+            args=(data, base_dir, seed_used, dur, writer, self._cancel, True),
+            daemon=True,
+        )
         self.current = run
         self._stop_deadline = None
         self._stop_requested_at = None
@@ -114,7 +129,9 @@ class RunController(QObject):
         writer.close()  # only the worker writes: its exit (or termination) ends the reader thread with EOF
         self._reader = reader
         self._inbox = queue_mod.Queue()
-        threading.Thread(target=_pump, args=(reader, self._inbox), name="genai-sim-run-reader", daemon=True).start()
+        threading.Thread(
+            target=_pump, args=(reader, self._inbox), name="genai-sim-run-reader", daemon=True
+        ).start()
         self._timer.start()
         self.started.emit(run)
         return run
@@ -126,7 +143,7 @@ class RunController(QObject):
         self._cancel.set()
         self._stop_requested_at = time.perf_counter()
         self._stop_deadline = self._stop_requested_at + STOP_GRACE_MS / 1000.0
-        QTimer.singleShot(STOP_GRACE_MS, self._poll)
+        QTimer.singleShot(STOP_GRACE_MS, self, self._poll)
         return True
 
     def shutdown(self) -> None:
@@ -194,10 +211,11 @@ class RunController(QObject):
         if self._proc is not None:
             self._reaping.append(self._proc)
         self._proc = None
+        self._cancel = None  # its semaphore is released once the worker has exited
         self.current = None
         self._timer.stop()
         if self._reaping:
-            QTimer.singleShot(500, self._reap)
+            QTimer.singleShot(500, self, self._reap)
         if error is not None:
             self.failed.emit(run, error)
         else:
@@ -215,4 +233,4 @@ class RunController(QObject):
             self._reader.close()  # the reader thread has seen EOF or its last message by now
             self._reader = None
         if alive:
-            QTimer.singleShot(500, self._reap)
+            QTimer.singleShot(500, self, self._reap)

@@ -72,8 +72,12 @@ def apply_overlay(window: Any, run: RunData | None) -> None:
         q = s.get("mean_queue", s.get("queue"))
         util = float(u) if isinstance(u, (int, float)) and math.isfinite(u) else None
         queue = float(q) if isinstance(q, (int, float)) and math.isfinite(q) else None
-        kwargs: dict[str, Any] = {"utilization": util, "queue": queue, "warning": warnings.get(nid) or None,
-                                  "bottleneck": nid == bottleneck}
+        kwargs: dict[str, Any] = {
+            "utilization": util,
+            "queue": queue,
+            "warning": warnings.get(nid) or None,
+            "bottleneck": nid == bottleneck,
+        }
         details = node_details(run, nid) if run.summary else ""
         if accepts_details:
             kwargs["details"] = details

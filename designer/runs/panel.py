@@ -52,7 +52,7 @@ def workload_text(workload: dict[str, Any]) -> str:
 class RunPanel(QWidget):
     run_requested = Signal()
     stop_requested = Signal()
-    run_selected = Signal(object)      # RunData
+    run_selected = Signal(object)  # RunData
     compare_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -68,8 +68,10 @@ class RunPanel(QWidget):
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setToolTip("Random seed: the same seed gives the same numbers")
         self.keep = QCheckBox("Keep results in the design file")
-        self.keep.setToolTip("Store a compact summary of the latest run (figures and latency CDFs) in the design "
-                             "file when it is saved, and show it again when it is opened")
+        self.keep.setToolTip(
+            "Store a compact summary of the latest run (figures and latency CDFs) in the design "
+            "file when it is saved, and show it again when it is opened"
+        )
         self.slo_label = QLabel("—")
         self.slo_label.setTextFormat(Qt.TextFormat.RichText)
         self.slo_label.setWordWrap(True)
@@ -180,7 +182,9 @@ class RunPanel(QWidget):
 
     @staticmethod
     def _run_text(run: RunData) -> str:
-        state = {"running": "running", "done": "", "cancelled": "stopped", "error": "failed"}.get(run.status, "")
+        state = {"running": "running", "done": "", "cancelled": "stopped", "error": "failed"}.get(
+            run.status, ""
+        )
         slo = ""
         if run.summary:
             met = [v.get("met") for v in run.summary.get("slo", {}).values()]

@@ -66,11 +66,11 @@ class RunSession(QObject):
         self.view = self.results_dock.view
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.run_dock)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.results_dock)
-        self.latest: RunData | None = None       # the run shown in the results dock
+        self.latest: RunData | None = None  # the run shown in the results dock
         self.chaos_dock: Any = None
         self.compare_dialog: Any = None
         self.calibrate_dialog: Any = None
-        self._queue: list[dict[str, Any]] = []   # runs queued by the chaos panel (healthy, then faults)
+        self._queue: list[dict[str, Any]] = []  # runs queued by the chaos panel (healthy, then faults)
         self._design: Any = None
         self._build_actions()
         self.controller.started.connect(self._started)
@@ -158,6 +158,8 @@ class RunSession(QObject):
     def _design_opened(self) -> None:
         """A design was opened (or replaced): show its kept results, if any."""
         design = self._design
+        if self.controller.running:  # another design was opened: its figures would not match the canvas
+            self.stop()
         self.panel.show_design(design)
         kept = design.extra.get(RESULTS_KEY) if isinstance(getattr(design, "extra", None), dict) else None
         self.panel.keep.blockSignals(True)
@@ -175,7 +177,9 @@ class RunSession(QObject):
         try:
             run = RunData.from_compact(kept)
         except (ValueError, TypeError, KeyError) as exc:
-            self._say(f"The kept results in this file could not be read ({exc}); they are ignored.", error=True)
+            self._say(
+                f"The kept results in this file could not be read ({exc}); they are ignored.", error=True
+            )
             return
         run.label = f"{run.label} (kept in file)"
         self.panel.add_run(run)
@@ -192,7 +196,9 @@ class RunSession(QObject):
         if self.controller.running:
             self._refused("A run is already going: stop it (Shift+F5) before starting another.")
             return None
-        return self.controller.start(design, seed=self.panel.seed.value(), duration_s=self.panel.duration.value())
+        return self.controller.start(
+            design, seed=self.panel.seed.value(), duration_s=self.panel.duration.value()
+        )
 
     def run_queued(self, jobs: list[dict[str, Any]]) -> bool:
         """Run several design dicts one after another (the chaos comparison); refused while a run goes."""
@@ -207,8 +213,13 @@ class RunSession(QObject):
         if not self._queue:
             return
         job = self._queue.pop(0)
-        self.controller.start(job["design"], seed=job.get("seed"), duration_s=job.get("duration_s"),
-                              label=job.get("label", ""), tag=job.get("tag", ""))
+        self.controller.start(
+            job["design"],
+            seed=job.get("seed"),
+            duration_s=job.get("duration_s"),
+            label=job.get("label", ""),
+            tag=job.get("tag", ""),
+        )
 
     def stop(self) -> None:
         self._queue.clear()
@@ -330,10 +341,14 @@ class RunSession(QObject):
 
         runs = self.session_runs()
         if len(runs) < 2:
-            self._say("Compare needs two finished runs in this session; run the design twice (e.g. after an edit).",
-                      error=True)
+            self._say(
+                "Compare needs two finished runs in this session; run the design twice (e.g. after an edit).",
+                error=True,
+            )
             return
-        chosen = sorted((r for r in self.panel.selected_runs() if r.summary is not None), key=lambda r: r.created)
+        chosen = sorted(
+            (r for r in self.panel.selected_runs() if r.summary is not None), key=lambda r: r.created
+        )
         a, b = (chosen[-2], chosen[-1]) if len(chosen) >= 2 else (runs[1], runs[0])  # A: the older run
         self.compare_dialog = CompareDialog(runs, a, b, self.window)
         self.compare_dialog.show()
@@ -344,6 +359,7 @@ class RunSession(QObject):
         if self.chaos_dock is None:
             self.chaos_dock = ChaosDock(self, self.window)
             self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.chaos_dock)
+            self.window.tabifyDockWidget(self.run_dock, self.chaos_dock)  # the run dock's full height
             _menu(self.window, "&View").addAction(self.chaos_dock.toggleViewAction())
         self.chaos_dock.panel.refresh_nodes()
         self.chaos_dock.show()
@@ -356,4 +372,3 @@ class RunSession(QObject):
             self.calibrate_dialog = CalibrateDialog(self.window)
         self.calibrate_dialog.show()
         self.calibrate_dialog.raise_()
-

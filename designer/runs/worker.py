@@ -56,10 +56,13 @@ class _Streamer:
             return msg
         tl = sim.timeline
         i = self.sent_timeline
-        msg["timeline"] = {"t": tl["t"][i:], "completed": tl["completed"][i:],
-                           "nodes": {nid: s[i:] for nid, s in tl["nodes"].items()}}
+        msg["timeline"] = {
+            "t": tl["t"][i:],
+            "completed": tl["completed"][i:],
+            "nodes": {nid: s[i:] for nid, s in tl["nodes"].items()},
+        }
         self.sent_timeline = len(tl["t"])
-        new = sim.done[self.sent_done:]
+        new = sim.done[self.sent_done :]
         self.sent_done = len(sim.done)
         ok = [r for r in new if r.status == "ok"]
         n = len(ok)
@@ -76,9 +79,16 @@ class _Streamer:
         return msg
 
 
-def run_worker(design_data: dict[str, Any], base_dir: str | None, seed: int | None, duration_s: float | None,
-               channel: Any, cancel_event: Any, nice: bool = False) -> None:
-    """Process entry point: load the design snapshot, run it, stream progress, send the result or the error."""
+def run_worker(
+    design_data: dict[str, Any],
+    base_dir: str | None,
+    seed: int | None,
+    duration_s: float | None,
+    channel: Any,
+    cancel_event: Any,
+    nice: bool = False,
+) -> None:
+    """Process entry point: load the design snapshot, run it, stream progress, send the result or error."""
     send = getattr(channel, "send", None) or channel.put
     if nice and hasattr(os, "nice"):
         try:
@@ -97,8 +107,9 @@ def run_worker(design_data: dict[str, Any], base_dir: str | None, seed: int | No
     try:
         design = load_design(design_data)
         design.extra["_base_dir"] = base_dir
-        result = run_design(design, seed=seed, duration_s=duration_s, progress=streamer,
-                            cancel_check=streamer.attach)
+        result = run_design(
+            design, seed=seed, duration_s=duration_s, progress=streamer, cancel_check=streamer.attach
+        )
         send(("done", result_payload(result)))
     except DesignError as exc:
         send(("error", {"message": str(exc), "detail": ""}))

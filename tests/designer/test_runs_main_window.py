@@ -1,0 +1,70 @@
+"""The run UI inside the real designer main window: F5 runs the RAG template, results fill the dock, the
+canvas shows the overlay, and kept results survive File > Save and File > Open."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from tests.designer.test_runs_session import wait_idle  # noqa: E402
+
+
+def test_f5_runs_the_open_design_and_overlays_the_canvas(qtbot: Any, rag_window: Any) -> None:
+    window = rag_window
+    session = window.run_session
+    assert session.run_action in window.run_menu.actions()
+    assert session.run_action.shortcut().toString() == "F5"
+    assert session.stop_action.shortcut().toString() == "Shift+F5"
+    session.run_action.trigger()
+    assert session.controller.running
+    wait_idle(qtbot, session)
+    run = session.latest
+    assert run.status == "done" and run.summary["requests"]["completed"] > 1000
+    item = window.scene.node_items[run.bottleneck()]
+    assert item.overlay["bottleneck"] and item.overlay["utilization"] > 0
+    assert "utilisation" in item.tooltip_html()  # hover text built by the canvas from the overlay
+    assert "served" in item.overlay["details"]
+    # Review rows select their node on the canvas.
+    table = session.view.tables["review"].table
+    rows = [r for r in range(table.rowCount()) if table.item(r, 1).text()]
+    if rows:
+        table.cellClicked.emit(rows[0], 0)
+        assert window.scene.selected_node_ids() == [table.item(rows[0], 1).text()]
+
+
+def test_kept_results_survive_save_and_open(qtbot: Any, rag_window: Any, tmp_path: Path) -> None:
+    window = rag_window
+    session = window.run_session
+    session.panel.keep.setChecked(True)
+    session.run()
+    wait_idle(qtbot, session)
+    assert not window.undo_stack.isClean()  # keeping results is an unsaved change: close/open will ask
+    path = tmp_path / "rag-kept.genai.json"
+    assert window._save_to(str(path))
+    assert json.loads(path.read_text(encoding="utf-8"))["results"]["format"] == "genai-sim.results"
+    window.new_file()
+    assert session.latest is None or not session.latest.from_file
+    assert window.open_path(str(path), ask=False)
+    kept = session.latest
+    assert kept is not None and kept.from_file and kept.summary["requests"]["completed"] > 1000
+    assert session.view.tables["slo"].rows()[1][3] in ("pass", "FAIL")
+    assert window.scene.node_items[kept.bottleneck()].overlay["bottleneck"]
+    assert window.undo_stack.isClean() and "results" in window.design.extra
+
+
+def test_theme_switch_recolours_the_plots(qtbot: Any, rag_window: Any) -> None:
+    window = rag_window
+    session = window.run_session
+    session.run()
+    wait_idle(qtbot, session)
+    plot = session.view.cards["cdf"].plot
+    light_bg = plot.backgroundBrush().color().name()
+    window.set_theme("dark")
+    qtbot.waitUntil(lambda: plot.backgroundBrush().color().name() != light_bg, timeout=3000)
+    assert plot.backgroundBrush().color().lightness() < 100
+    window.set_theme("light")
