@@ -72,10 +72,14 @@ def structural_issues(design: Design) -> list[dict[str, Any]]:
             if not target or target not in ids:
                 issues.append(_issue("error", "autoscaler-target", n.id,
                                      f"Autoscaler {n.title} must name an existing node in 'target' (got {target!r})."))
-            elif kinds[target] in ("llm_server", "llm_api", "client"):
+            elif kinds[target] in ("llm_api", "client"):
                 issues.append(_issue("warning", "autoscaler-unsupported", n.id,
                                      f"Autoscaler {n.title} targets a {kinds[target]}: scaling it is not simulated "
                                      "(its replica count stays fixed); size it with `genai-sim autosize`."))
+            elif kinds[target] == "llm_server" and design.node(target).params.get("expert_parallel"):
+                issues.append(_issue("warning", "autoscaler-unsupported", n.id,
+                                     f"Autoscaler {n.title} targets an expert-parallel llm_server: its replicas step "
+                                     "as one engine, so scaling it is not simulated; size it with `genai-sim autosize`."))
         if n.kind == "agent" and not any(e.when == "done" for e in design.out_edges(n.id)) \
                 and not [e for e in design.out_edges(n.id) if not e.when]:
             issues.append(_issue("warning", "agent-without-steps", n.id,

@@ -89,6 +89,11 @@ SERVER_PARAMS: tuple[Param, ...] = (
           help="MoE only: spread the experts over all replicas × tp GPUs (vLLM data parallel + expert "
                "parallel); each GPU holds a share of the experts and the ranks exchange tokens every layer.",
           source=VLLM_SRC + " enable_expert_parallel False", advanced=True),
+    Param("max_output_tokens", "int", 0, "tokens", 0, 10_000_000,
+          help="Most tokens this call generates (the request's max_tokens): it produces min(the request's "
+               "output_tokens, cap); later LLMs on the path still produce the full answer. Use it for "
+               "intermediate calls (HyDE writer, graders, planners, agent steps); 0 = no cap.",
+          source="OpenAI-compatible max_tokens request field (vLLM SamplingParams.max_tokens); 0 = unset"),
     Param("replica_routing", "enum", "least_outstanding", choices=("round_robin", "least_outstanding", "kv_aware"),
           help="How the node's balancer picks a replica: in turn, fewest requests, or most free KV cache.",
           source="assumption: least-outstanding is the usual L7 default (shared/reference/catalog.md D)"),
@@ -133,6 +138,11 @@ API_PARAMS: tuple[Param, ...] = (
     Param("on_rate_limit", "enum", "queue", choices=("queue", "error"),
           help="Over the limit: wait for capacity (client-side backoff) or fail at once with 429 (error edge).",
           source="assumption: SDK clients retry 429s with backoff"),
+    Param("max_output_tokens", "int", 0, "tokens", 0, 10_000_000,
+          help="Most tokens this call generates (the request's max_tokens): it produces and is charged for "
+               "min(the request's output_tokens, cap); later LLMs on the path still produce the full answer. "
+               "Use it for intermediate calls (HyDE writer, graders, planners, agent steps); 0 = no cap.",
+          source="OpenAI chat completions max_tokens / max_completion_tokens request field; 0 = unset"),
     Param("error_rate", "float", 0.0, "fraction", 0, 1, help="Share of calls that fail (5xx) after running.",
           source="assumption (providers publish no error rates, shared/reference/catalog.md E)"),
 )

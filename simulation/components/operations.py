@@ -7,7 +7,7 @@ from typing import Any
 
 from simulation.components.common import HOURS_PER_MONTH
 from simulation.engine.request import Request
-from simulation.engine.runtime import NodeRuntime, Station
+from simulation.engine.runtime import NodeRuntime
 from simulation.params import Param
 from simulation.registry import ComponentKind, register
 
@@ -27,22 +27,18 @@ class Autoscaler(NodeRuntime):
 
     def _tick(self) -> None:
         rt = self.sim.runtimes.get(self.params["target"])
-        if isinstance(rt, Station):
-            per_replica = rt.servers // max(rt.replicas, 1)
-            util = (rt.busy + rt.queued) / max(rt.servers, 1)
+        util = rt.load_fraction() if rt is not None else None
+        if util is not None:
             want = math.ceil(rt.replicas * util / float(self.params["target_utilization"])) if util else 1
             want = max(int(self.params["min_replicas"]), min(int(self.params["max_replicas"]), want))
             if want != rt.replicas:
                 self.sim.call_later(float(self.params["scale_out_delay_s"]) if want > rt.replicas else 0.0,
-                                    self._apply, rt, want, per_replica)
+                                    self._apply, rt, want)
         self.sim.call_later(float(self.params["interval_s"]), self._tick)
 
-    def _apply(self, rt: Station, want: int, per_replica: int) -> None:
-        rt._account(self.sim.now)
-        rt.replicas = want
-        rt.servers = want * per_replica
+    def _apply(self, rt: NodeRuntime, want: int) -> None:
+        rt.set_replicas(want)
         self.events.append((self.sim.now, want))
-        rt.start_waiting(self.sim.now)
 
     def stats(self) -> dict[str, Any]:
         return {"served": 0, "replicas": 1, "scaling_events": len(self.events)}

@@ -79,6 +79,7 @@ class LLMAPI(NodeRuntime):
         self.rpm = _Bucket(rpm * scale) if limits != "none" and rpm > 0 else None
         self.tpm = _Bucket(tpm * scale) if limits != "none" and tpm > 0 else None
         self.on_limit = str(params.get("on_rate_limit", "queue"))
+        self.max_out = int(params.get("max_output_tokens", 0))
         self.api_error_rate = float(params.get("error_rate", 0.0))
         self.queue_limit = int(params.get("queue_limit", 0))
         self.timeout_s = float(params.get("timeout_ms", 0.0)) / 1000.0
@@ -99,8 +100,13 @@ class LLMAPI(NodeRuntime):
             self._queue_area += len(self.queue) * dt
             self._last = now
 
+    def _out(self, req: Request) -> int:
+        """Tokens this call generates: the request's answer length, capped by max_output_tokens."""
+        out = max(1, int(req.output_tokens))
+        return min(out, self.max_out) if self.max_out else out
+
     def _tokens(self, req: Request) -> float:
-        return float(req.prompt_tokens + req.output_tokens)
+        return float(req.prompt_tokens + self._out(req))
 
     def _admit(self, req: Request, now: float) -> float:
         """0 when the limits let req through now (and charges the buckets), else the seconds to wait."""
@@ -201,7 +207,7 @@ class LLMAPI(NodeRuntime):
             factor = self.slow_factor(now)
             ttft *= factor
             speed /= factor
-        out = max(1, int(req.output_tokens))
+        out = self._out(req)
         gap = 1.0 / speed
         req.first_token = now + ttft
         req.itl_runs = [(gap, out - 1)] if out > 1 else []
@@ -217,9 +223,11 @@ class LLMAPI(NodeRuntime):
                 self.error_rate and self.rng.random() < self.error_rate):
             self.sim.node_error(self, req, now, "error", record_hop=False)
             return
+        out = self._out(req)
         req.llm_done = now
+        req.llm_output_tokens = out
         req.llm_calls += 1
-        self.charge(req, (req.prompt_tokens * self.price_in + req.output_tokens * self.price_out) / 1e6)
+        self.charge(req, (req.prompt_tokens * self.price_in + out * self.price_out) / 1e6)
         self.sim.finish(self, req)
 
     # -- statistics ----------------------------------------------------------------------------------

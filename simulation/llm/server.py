@@ -79,6 +79,7 @@ class LLMServer(NodeRuntime):
         self.max_len = int(params.get("max_model_len", 0) or self.spec.context_length)
         self.hit_rate = float(params.get("prefix_cache_hit_rate", 0.0))
         self.routing = str(params.get("replica_routing", "least_outstanding"))
+        self.max_out = int(params.get("max_output_tokens", 0))
         self.queue_limit = int(params.get("queue_limit", 0))
         self.timeout_s = float(params.get("timeout_ms", 0.0)) / 1000.0
         slow = self.slow_factor if (self.slowdown != 1.0 or self.slow_windows) else None
@@ -94,17 +95,18 @@ class LLMServer(NodeRuntime):
             engine.max_chunk = plan["max_num_batched_tokens"]
             self.engines = [engine]
         else:
-            self.engines = [
-                Engine(sim, self.timer, plan["kv_blocks"], plan["max_num_seqs"], plan["max_num_batched_tokens"],
-                       chunked, plan["window_blocks_per_seq"], self.gain, self._done, self._scheduled, slow)
-                for _ in range(self.replicas)
-            ]
+            self.engines = [self._new_engine() for _ in range(self.replicas)]
         for e in self.engines:
             e.prefix_caching = bool(params.get("prefix_caching", True))
         if not params.get("prefix_caching", True):
             self.hit_rate = 0.0
-        self.up = list(self.engines)  # replicas in service (a replica_loss fault takes some out)
+        self.up = list(self.engines)  # replicas in service: the balancer routes to these only
+        self.lost: list[Engine] = []  # taken out by a replica_loss fault, back after its recovery time
+        self.draining: list[Engine] = []  # scaled in: no new work, still finishing what they hold
+        self.retired: list[Engine] = []   # scaled in and empty: not provisioned (reused, empty, on scale-out)
         self._per_engine = self.replicas // len(self.engines)
+        self._rep_area = 0.0  # engine-seconds provisioned (up, lost, draining) since the stats window began
+        self._rep_t = 0.0
         for loss in (node.faults or {}).get("replica_loss", []):
             lost = int(loss.get("replicas", 1))
             sim.call_later(float(loss["at_s"]), self._lose_replicas, lost)
@@ -127,6 +129,8 @@ class LLMServer(NodeRuntime):
             return
         prompt = req.input_tokens + req.context_tokens
         out = req.output_tokens
+        if self.max_out and out > self.max_out:
+            out = self.max_out  # a capped call (max_tokens): the request's own output_tokens stay for later LLMs
         if prompt < 1:
             prompt = 1
         if out < 1:
@@ -151,22 +155,79 @@ class LLMServer(NodeRuntime):
         if self.timeout_s:
             self.sim.call_later(self.timeout_s, self._expire, seq, engine)
 
+    def _new_engine(self) -> Engine:
+        """One replica's engine, empty (a scaled-out replica starts with a cold KV cache)."""
+        plan = self.plan
+        slow = self.slow_factor if (self.slowdown != 1.0 or self.slow_windows) else None
+        engine = Engine(self.sim, self.timer, plan["kv_blocks"], plan["max_num_seqs"],
+                        plan["max_num_batched_tokens"], bool(self.params.get("chunked_prefill", True)),
+                        plan["window_blocks_per_seq"], self.gain, self._done, self._scheduled, slow)
+        engine.prefix_caching = bool(self.params.get("prefix_caching", True))
+        return engine
+
+    def _account_replicas(self, now: float) -> None:
+        self._rep_area += (len(self.up) + len(self.lost) + len(self.draining)) * (now - self._rep_t)
+        self._rep_t = now
+
     def _lose_replicas(self, lost: int) -> None:
         """GPU loss (lost > 0): replicas leave service and their requests fail; recovery (lost < 0)."""
         now = self.sim.env._now
+        self._account_replicas(now)
         if lost > 0:
             for engine in self.up[-lost:] if lost < len(self.up) else list(self.up):
                 self.up.remove(engine)
+                self.lost.append(engine)
                 for seq in engine.fail_all(now):
                     self.sim.node_error(self, seq.req, seq.enter, "error")
         else:
-            for engine in self.engines:
-                if len(self.up) >= len(self.engines) or -lost <= 0:
-                    break
-                if engine not in self.up:
-                    self.up.append(engine)
-                    lost += 1
+            for _ in range(min(-lost, len(self.lost))):
+                self.up.append(self.lost.pop())
         self.replicas = len(self.up) * self._per_engine
+
+    # -- scaling -------------------------------------------------------------------------------------
+    def load_fraction(self) -> float | None:
+        """Demand over capacity of the replicas in service: the fuller of KV blocks (held plus what the queue's
+        prompts need) and batch slots (running plus queued over max_num_seqs), averaged over replicas. This is
+        what vLLM exports for autoscaling (gpu_cache_usage_perc, num_requests_waiting). None under expert
+        parallelism, where the experts are spread over all replicas and the replicas step as one engine."""
+        if self.plan["expert_parallel_gpus"] > 1:
+            return None  # the experts are spread over every replica: the plan itself depends on the count
+        if not self.up:
+            return 1.0
+        total = 0.0
+        for e in self.up:
+            need = sum(-(-s.prompt // BLOCK_TOKENS) for s in e.waiting)
+            kv = (e.total_blocks - e.free + need) / e.total_blocks if e.total_blocks else 0.0
+            total += max(kv, (len(e.running) + len(e.waiting)) / e.max_seqs)
+        return total / len(self.up)
+
+    def set_replicas(self, n: int) -> None:
+        """Scale out with empty engines; scale in by draining the least-loaded replicas: the balancer stops
+        sending them work and they leave once every sequence they hold has finished."""
+        if self.plan["expert_parallel_gpus"] > 1:
+            raise NotImplementedError("llm_server with expert-parallel replicas cannot change its replica count")
+        now = self.sim.env._now
+        self._account_replicas(now)
+        n = max(int(n), 0)
+        while len(self.up) < n:
+            if self.retired:
+                engine = self.retired.pop()  # empty already: the same as a fresh one
+            else:
+                engine = self._new_engine()
+                self.engines.append(engine)
+            self.up.append(engine)
+        if len(self.up) > n:
+            for engine in sorted(self.up, key=Engine.outstanding)[:len(self.up) - n]:
+                self.up.remove(engine)
+                (self.draining if engine.outstanding() else self.retired).append(engine)
+        self.replicas = len(self.up)
+
+    def _drained(self, now: float) -> None:
+        """A draining replica finished its last sequence: it stops counting as provisioned."""
+        for engine in [e for e in self.draining if not e.outstanding()]:
+            self._account_replicas(now)
+            self.draining.remove(engine)
+            self.retired.append(engine)
 
     def _pick(self, prompt: int) -> Engine:
         engines = self.up
@@ -182,6 +243,8 @@ class LLMServer(NodeRuntime):
     def _expire(self, seq: Seq, engine: Engine) -> None:
         now = self.sim.env._now
         if engine.remove_waiting(seq, now):
+            if self.draining:
+                self._drained(now)
             self.timed_out += 1
             self.sim.node_error(self, seq.req, seq.enter, "timeout")
 
@@ -190,9 +253,12 @@ class LLMServer(NodeRuntime):
             self.waits.append(now - seq.enter)
 
     def _done(self, seq: Seq, now: float) -> None:
+        if self.draining:
+            self._drained(now)
         req = seq.req
         req.llm_done = now
         req.itl_runs = seq.itl
+        req.llm_output_tokens = seq.out
         req.llm_calls += 1
         self.served += 1
         req.hops.append((self.id, seq.enter, now))
@@ -206,12 +272,17 @@ class LLMServer(NodeRuntime):
         now = self.sim.env._now
         for e in self.engines:
             e.reset_stats(now)
+        self._account_replicas(now)
+        self._rep_area = 0.0
         self.served = 0
         self.rejected = self.dropped = self.timed_out = 0
         self._t0 = now
 
+    def _provisioned(self) -> list[Engine]:
+        return self.up + self.lost + self.draining if self.lost or self.draining else self.up
+
     def sample(self) -> dict[str, float]:
-        engines = self.engines
+        engines = self._provisioned() or self.engines
         return {
             "queue": float(sum(len(e.waiting) for e in engines)),
             "batch_size": float(sum(len(e.running) for e in engines)),
@@ -230,18 +301,22 @@ class LLMServer(NodeRuntime):
         busy = sum(e.busy_time for e in engines)
         waits = np.asarray(self.waits) if self.waits else np.zeros(1)
         plan = self.plan
+        self._account_replicas(now)
+        # engine-seconds provisioned: replicas × span without scaling; follows autoscaling, loss and drains
+        area = max(self._rep_area, 1e-12)
         return {
             # continuous batching keeps the GPU busy at any load, so "utilization" is how full the binding
             # limit (max_num_seqs, KV blocks or token budget) was on average; "busy" is the GPU-busy share
-            "utilization": min(sum(e.occupancy_area for e in engines) / (span * len(engines)), 1.0),
-            "busy": min(busy / (span * len(engines)), 1.0),
+            "utilization": min(sum(e.occupancy_area for e in engines) / area, 1.0),
+            "busy": min(busy / area, 1.0),
             "mean_queue": sum(e.queue_area for e in engines) / span,
             "mean_wait_ms": float(waits.mean() * 1000),
             "p99_wait_ms": float(np.percentile(waits, 99) * 1000),
             "served": self.served,
             "replicas": self.replicas,
             "batch_size": sum(e.batch_area for e in engines) / busy if busy else 0.0,
-            "kv_usage": sum(e.kv_area for e in engines) / (span * len(engines)),
+            "kv_usage": sum(e.kv_area for e in engines) / area,
+            "mean_replicas": self._rep_area / span * self._per_engine,
             "preemptions": sum(e.preemptions for e in engines),
             "prefill_tokens_per_s": sum(e.prefill_tokens for e in engines) / span,
             "decode_tokens_per_s": sum(e.decode_tokens for e in engines) / span,
