@@ -102,6 +102,10 @@ class RunResult:
         for node in sim.design.nodes:
             rt = sim.runtimes[node.id]
             fixed = get_kind(node.kind).hourly_cost(rt.params)
+            mean_replicas = node_stats[node.id].get("mean_replicas")
+            if mean_replicas is not None and int(rt.params.get("replicas", 1)) > 0:
+                # autoscaling and replica loss: pay for the replicas actually provisioned over the window
+                fixed *= float(mean_replicas) / int(rt.params.get("replicas", 1))
             variable = rt.spent_usd / window * 3600.0
             node_cost[node.id] = {"fixed_usd_per_hour": fixed, "variable_usd_per_hour": variable}
         res = cls(sim.design.name, sim.seed, float(end_t), wall_s, window, cancelled, arrival, e2e, ttft, tpot,

@@ -260,6 +260,7 @@ class Station(NodeRuntime):
         waits = np.asarray(self.waits) if self.waits else np.zeros(1)
         return {
             "utilization": self._busy_area / self._cap_area if self._cap_area else 0.0,
+            "mean_replicas": self._cap_area / span / max(self.per_replica, 1) if self._cap_area else self.replicas,
             "mean_queue": self._queue_area / span,
             "mean_wait_ms": float(waits.mean() * 1000),
             "p99_wait_ms": float(np.percentile(waits, 99) * 1000),

@@ -168,3 +168,7 @@ def test_autoscaler_adds_replicas_under_load():
     res = run(d)
     assert res.node_stats["as"]["scaling_events"] >= 1
     assert res.node_stats["a"]["replicas"] >= 5  # 30 req/s × 0.1 s = 3 busy servers at 70 % → ≥ 5
+    # Cost follows the replicas actually provisioned, not the starting count.
+    mean = res.node_stats["a"]["mean_replicas"]
+    assert 3 < mean < 8
+    assert res.cost()["by_node"]["a"]["fixed_usd_per_hour"] == pytest.approx(0.10 * mean)
