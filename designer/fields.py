@@ -321,6 +321,7 @@ class TextBox(QLineEdit):
     def set_text(self, text: str) -> None:
         self._last = text
         self.setText(text)
+        self.setCursorPosition(0)  # show the start of a long name, not its end
 
     def _commit(self) -> None:
         if self.text() != self._last:
