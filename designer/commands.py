@@ -122,6 +122,15 @@ class _MergeableCommand(QUndoCommand):
         return (isinstance(other, type(self)) and self.mergeable and other.mergeable
                 and other.merge_key == self.merge_key and other.stamp - self.stamp < MERGE_WINDOW_S)
 
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt API)
+        """Fold a later edit of the same field into this step (subclasses keep ``old`` and ``new``)."""
+        if not self._can_merge(other):
+            return False
+        self.new = copy.deepcopy(other.new)  # type: ignore[attr-defined]
+        self.stamp = other.stamp  # type: ignore[attr-defined]
+        self.setObsolete(self.new == self.old)  # type: ignore[attr-defined]  # spun back: no undo step at all
+        return True
+
 
 class SetParamCommand(_MergeableCommand):
     """Sets (or with ``None`` clears) one parameter. Spinner/slider edits of one field merge into one step."""
@@ -137,14 +146,6 @@ class SetParamCommand(_MergeableCommand):
 
     def id(self) -> int:
         return ID_SET_PARAM
-
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt API)
-        if not self._can_merge(other):
-            return False
-        self.new = copy.deepcopy(other.new)  # type: ignore[attr-defined]
-        self.stamp = other.stamp  # type: ignore[attr-defined]
-        self.setObsolete(self.new == self.old)  # spun back to where it started: no undo step at all
-        return True
 
     def redo(self) -> None:
         self.design.set_param(self.node_id, self.name, copy.deepcopy(self.new))
@@ -192,14 +193,6 @@ class SetEdgeCommand(_MergeableCommand):
     def id(self) -> int:
         return ID_SET_EDGE
 
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802
-        if not self._can_merge(other):
-            return False
-        self.new = copy.deepcopy(other.new)  # type: ignore[attr-defined]
-        self.stamp = other.stamp  # type: ignore[attr-defined]
-        self.setObsolete(self.new == self.old)  # spun back to where it started: no undo step at all
-        return True
-
     def redo(self) -> None:
         self.design.set_edge(self.index, **copy.deepcopy(self.new))
 
@@ -219,14 +212,6 @@ class SetSectionCommand(_MergeableCommand):
 
     def id(self) -> int:
         return ID_SET_SECTION
-
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802
-        if not self._can_merge(other):
-            return False
-        self.new = copy.deepcopy(other.new)  # type: ignore[attr-defined]
-        self.stamp = other.stamp  # type: ignore[attr-defined]
-        self.setObsolete(self.new == self.old)  # spun back to where it started: no undo step at all
-        return True
 
     def redo(self) -> None:
         self.design.set_section(self.section, self.new)

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from simulation.metrics import plain
+
 LATENCY_METRICS = ("ttft_ms", "tpot_ms", "e2e_ms")
 METRIC_LABELS = {"ttft_ms": "TTFT", "tpot_ms": "TPOT", "e2e_ms": "E2E", "itl_ms": "ITL"}
 COMPACT_FORMAT = "genai-sim.results"
@@ -26,24 +28,7 @@ LIVE_SAMPLES_CAP = 20_000  # live latency samples kept in the UI process (thinne
 FINAL_SAMPLES = 20_000  # quantile points per metric sent for a finished run: plenty for CDFs and histograms
 
 
-def jsonable(obj: Any) -> Any:
-    """Plain JSON types: numpy scalars to Python numbers, NaN/inf to None, tuples to lists."""
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return [jsonable(v) for v in obj.tolist()]
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        f = float(obj)
-        return f if math.isfinite(f) else None
-    if obj is None or isinstance(obj, str):
-        return obj
-    return str(obj)
+jsonable = plain  # one JSON sanitiser for the engine, the CLI and saved results
 
 
 def timeline_columns(timeline: dict[str, Any]) -> dict[str, Any]:
