@@ -104,6 +104,11 @@ class Station(NodeRuntime):
             sim.call_later(float(loss["at_s"]), self._lose_replicas, lost)
             sim.call_later(float(loss["at_s"]) + float(loss.get("recovery_s", 300.0)), self._lose_replicas, -lost)
         self.queue: deque[list[Any]] = deque()
+        # Hot-path shortcuts: a request passes accept/_start/_done at every station.
+        self._env = sim.env
+        self._call_later = sim.call_later
+        self._guarded = bool(self.breaker_threshold or self.outages)
+        self._slowed = self.slowdown != 1.0 or bool(self.slow_windows)
         self.queued = 0  # live entries (timed-out ones stay in the deque until popped)
         self._last_t = 0.0
         self._busy_area = 0.0
@@ -131,14 +136,15 @@ class Station(NodeRuntime):
             self._last_t = now
 
     def accept(self, req: Request) -> None:
-        now = self.sim.env._now
-        if self.breaker_open_until > now:
-            self.fast_failed += 1
-            self.sim.node_error(self, req, now, "error")
-            return
-        if self.outages and self.is_down(now):
-            self._failed(req, now)
-            return
+        now = self._env._now
+        if self._guarded:  # breaker or outage windows configured: the common case skips both checks
+            if self.breaker_open_until > now:
+                self.fast_failed += 1
+                self.sim.node_error(self, req, now, "error")
+                return
+            if self.outages and self.is_down(now):
+                self._failed(req, now)
+                return
         self._account(now)
         if self.busy < self.servers:
             self._start(req, now, now)
@@ -168,16 +174,17 @@ class Station(NodeRuntime):
         if req.measured:
             self.waits.append(now - enter)
         dt = self.service_time(req)
-        if self.slowdown != 1.0 or self.slow_windows:
+        if self._slowed:
             dt *= self.slow_factor(now)
-        self.sim.call_later(dt, self._done, req, enter)
+        self._call_later(dt, self._done, req, enter)
 
     def _done(self, req: Request, enter: float) -> None:
-        now = self.sim.env._now
+        now = self._env._now
         self._account(now)
         self.busy -= 1
         self.served += 1
-        self.start_waiting(now)
+        if self.queue:
+            self.start_waiting(now)
         req.hops.append((self.id, enter, now))
         if self.error_rate and self.rng.random() < self.error_rate:
             self._failed(req, enter, record_hop=False)
