@@ -37,7 +37,8 @@ class ArgError(Exception):
 
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2
-        raise ArgError(f"{self.prog}: {message}")
+        # the top-level parser's prog is already the "genai-sim: error:" prefix; subcommands name themselves
+        raise ArgError(message if self.prog == "genai-sim" else f"{self.prog}: {message}")
 
 
 def _input_errors() -> tuple[type[BaseException], ...]:
@@ -151,7 +152,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from simulation.run import load_with_overrides, run_design
 
     design = load_with_overrides(args.file, args.set)
-    if args.duration is not None and args.duration <= 0:
+    if args.duration is not None and not 0 < args.duration < float("inf"):
         raise ArgError("--duration must be > 0")
     progress = None if args.json or not sys.stderr.isatty() else _progress_bar()
     result = run_design(design, seed=args.seed, duration_s=args.duration, progress=progress)

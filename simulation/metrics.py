@@ -157,9 +157,18 @@ class RunResult:
                 actual = self.error_rate()
             else:
                 metric, stat, _ = key.split("_")
-                actual = metrics[f"{metric}_ms"][stat]
+                # no sample (nothing completed, no streamed token): the 0.0 placeholders must not pass the SLO
+                actual = metrics[f"{metric}_ms"][stat] if self._has_samples(metric) else math.nan
             out[key] = {"target": target, "actual": actual, "met": bool(actual <= target)}
         return out
+
+    def _has_samples(self, metric: str) -> bool:
+        ok = self.ok
+        if metric == "itl":
+            return bool(self.itl_ms.size)
+        if metric == "tpot":
+            return bool((~np.isnan(self.tpot_ms[ok])).any())
+        return bool(ok.any())
 
     def reliability(self) -> dict[str, Any]:
         """Availability, error-budget burn and what fallbacks cost in latency."""

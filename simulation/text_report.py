@@ -9,6 +9,16 @@ def _ms(v: float) -> str:
     return f"{v:,.1f}" if v < 10_000 else f"{v / 1000:,.2f}s"
 
 
+def _num(v: float) -> str:
+    """Four significant digits, but thousands in full (25,000 ms rather than 2.5e+04)."""
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+
+
+def _per_request(usd: float) -> str:
+    """$0.00436, or two significant digits below $0.0001 ($3.3e-06 rather than $0.00000)."""
+    return f"{usd:.5f}" if usd >= 0.0001 or usd == 0 else f"{usd:.2g}"
+
+
 def run_table(data: dict[str, Any]) -> str:
     r = data["requests"]
     lines = [f"{data['design']}  (seed {data['seed']}, {data['simulated_s']:,.0f} s simulated in {data['wall_s']} s)",
@@ -19,7 +29,10 @@ def run_table(data: dict[str, Any]) -> str:
              f"{'latency (ms)':<14}{'mean':>10}{'p50':>10}{'p90':>10}{'p95':>10}{'p99':>10}"]
     for key, label in (("ttft_ms", "TTFT"), ("tpot_ms", "TPOT"), ("itl_ms", "ITL"), ("e2e_ms", "E2E")):
         m = data["metrics"][key]
-        lines.append(f"{label:<14}" + "".join(f"{_ms(m[s]):>10}" for s in ("mean", "p50", "p90", "p95", "p99")))
+        stats = ("mean", "p50", "p90", "p95", "p99")
+        # all zero: no sample (no LLM on the path, or a buffered answer has no token gaps), not a 0 ms latency
+        cells = ["—"] * len(stats) if not any(m[s] for s in stats) else [_ms(m[s]) for s in stats]
+        lines.append(f"{label:<14}" + "".join(f"{c:>10}" for c in cells))
     t = data["throughput"]
     lines += ["", f"throughput  {t['request_per_s']:,.2f} req/s   {t['output_tokens_per_s']:,.0f} output tok/s   "
                   f"goodput {data['goodput_per_s']:,.2f} req/s"]
@@ -27,7 +40,8 @@ def run_table(data: dict[str, Any]) -> str:
         lines += ["", "SLOs"]
         for key, s in data["slo"].items():
             mark = "PASS" if s["met"] else "FAIL"
-            lines.append(f"  {mark}  {key:<16} target {s['target']:>10,.4g}   actual {s['actual']:>10,.4g}")
+            actual = "no data" if s["actual"] is None else _num(s["actual"])
+            lines.append(f"  {mark}  {key:<16} target {_num(s['target']):>10}   actual {actual:>10}")
     lines += ["", f"{'node':<22}{'util':>7}{'queue':>8}{'wait ms':>10}{'p99 wait':>10}{'served':>10}{'$/h':>9}"]
     cost = data["cost"]["by_node"]
     for nid, s in data["nodes"].items():
@@ -36,7 +50,7 @@ def run_table(data: dict[str, Any]) -> str:
                      f"{s.get('mean_wait_ms', 0):>10.1f}{s.get('p99_wait_ms', 0):>10.1f}{s.get('served', 0):>10,}"
                      f"{cost.get(nid, {}).get('usd_per_hour', 0):>9.2f}")
     c = data["cost"]
-    lines += ["", f"cost  ${c['usd_per_hour']:,.2f}/h   ${c['usd_per_request']:.5f}/request   "
+    lines += ["", f"cost  ${c['usd_per_hour']:,.2f}/h   ${_per_request(c['usd_per_request'])}/request   "
                   f"${c['usd_per_month']:,.0f}/month"]
     review = [i for i in data.get("review", []) if i["severity"] in ("error", "warning")]
     if review:

@@ -110,14 +110,14 @@ class AutosizeResult:
         if self.best:
             b = self.best
             lines.append(f"Cheapest meeting every SLO: {b.label} — ${b.cost():,.0f}/month, "
-                         f"{m} {b.point.mean.get(m, math.nan):.4g}")  # type: ignore[union-attr]
+                         f"{m} {_short(b.point.mean.get(m, math.nan))}")  # type: ignore[union-attr]
         else:
             lines.append("No candidate meets the SLOs.")
         lines.append("Cost–latency Pareto front:")
         for c in self.pareto:
             p = c.point
             assert p is not None
-            lines.append(f"  ${c.cost():>10,.0f}/month  {m} {p.mean.get(m, math.nan):>9.4g}  "
+            lines.append(f"  ${c.cost():>10,.0f}/month  {m} {_short(p.mean.get(m, math.nan)):>9}  "
                          f"{'meets ' if p.slo_met else 'breaks'}  {c.label}")
         reasons: dict[str, int] = {}
         for c in pruned:
@@ -317,3 +317,8 @@ def autosize(data: dict[str, Any], node_id: str, space: AutosizeSpace | None = N
     feasible = [c for c in cands if c.point is not None and c.point.slo_met]
     best = min(feasible, key=lambda c: c.cost()) if feasible else None
     return AutosizeResult(node_id, metric, cands, best, pareto_front(cands, metric), replications, base, duration_s)
+
+
+def _short(value: float) -> str:
+    """Four significant digits, thousands in full (18,700 rather than 1.87e+04)."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"

@@ -365,7 +365,8 @@ def _run_rules(design: Design, result: Any) -> list[dict[str, Any]]:
 
         where = ", ".join(f"{name(n)} {ms:.0f} ms" for n, ms in stages[:3])
         out.append(_issue("error", "slo-missed", worst,
-                          f"{key}: {rep['actual']:.0f} ms vs target {rep['target']:.0f} ms"
+                          (f"{key}: {rep['actual']:.0f} ms" if math.isfinite(rep["actual"])
+                           else f"{key}: no completed request to measure") + f" vs target {rep['target']:.0f} ms"
                           + (f"; in the slow requests the time goes to {where}." if where else "."),
                           "the design does not meet its service-level objective",
                           f"speed up or scale {name(worst)}" if worst else "scale the slowest stage"))

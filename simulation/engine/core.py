@@ -79,6 +79,9 @@ class Simulation:
         w = design.workload
         self.seed = int(w.get("seed", 0) if seed is None else seed)
         self.duration = float(duration_s if duration_s is not None else w.get("duration_s", 600.0))
+        if not 0 < self.duration < float("inf"):  # NaN or inf would never reach the end: the run would hang
+            raise DesignError(f"must be a finite number > 0, got {self.duration:g}",
+                              "--duration" if duration_s is not None else "workload.duration_s")
         self.warmup = float(w.get("warmup_s", 0.0) if warmup_s is None else warmup_s)
         if self.warmup >= self.duration:
             self.warmup = 0.0

@@ -52,8 +52,8 @@ def value_text(value: float, unit: str) -> str:
     return f"{fmt(value)} {unit}".strip()
 
 
-def ms(v: float) -> str:
-    return "–" if not math.isfinite(v) else (f"{v:,.0f}" if abs(v) >= 100 else f"{v:.1f}")
+def ms(v: float | None) -> str:
+    return "–" if v is None or not math.isfinite(v) else (f"{v:,.0f}" if abs(v) >= 100 else f"{v:.1f}")
 
 
 def ms_text(v: float) -> str:
@@ -115,7 +115,9 @@ def plural(n: int, word: str) -> str:
 
 
 def _slo_actual_text(key: str, v: float) -> str:
-    return f"{v:.2%}" if key == "error_rate_max" else f"{ms(v)} ms"
+    if key == "error_rate_max":
+        return f"{v:.2%}"
+    return "–" if v is None or not math.isfinite(v) else f"{ms(v)} ms"
 
 
 def summary(design: Design, env: Envelope, run_json: dict[str, Any], path_data: dict[str, Any],
@@ -406,7 +408,7 @@ def results(design: Design, result: Any, run_json: dict[str, Any]) -> Section:
         s.add(Para(f"The design {verdict}.", "ok" if (met in (None, True) and ok_budget) else "bad"))
     rows = []
     for k, v in slo.items():
-        actual = f"{v['actual']:.2%}" if k == "error_rate_max" else f"{ms(v['actual'])} ms"
+        actual = _slo_actual_text(k, v["actual"])
         rows.append([k, _slo_target_text(k, v["target"]), actual, "✔ met" if v["met"] else "✘ missed"])
     rows += budget_rows
     if rows:

@@ -52,6 +52,9 @@ def test_table_output_is_readable(capsys):
     (["run", MMC, "--set", "nodes.nope.params.x=1"], "no node 'nope'"),
     (["run", MMC, "--set", "novalue"], "--set needs PATH=VALUE"),
     (["run", MMC, "--duration", "-5"], "--duration must be > 0"),
+    (["run", MMC, "--duration", "nan"], "--duration must be > 0"),  # NaN used to hang the run
+    (["report", MMC, "--duration", "inf", "-o", "x.md"], "--duration: must be a finite number"),
+    (["run", MMC, "--bogus"], "error: unrecognized arguments"),  # no doubled "genai-sim:" prefix
     (["run"], "the following arguments are required"),
     (["frobnicate", "x"], "unknown command"),
 ])
@@ -78,3 +81,15 @@ def test_validate_exit_codes(tmp_path):
 def test_templates_lists_builtins(capsys):
     assert main(["templates"]) == 0
     assert "mmc-service.genai.json" in capsys.readouterr().out
+
+
+def test_slo_table_prints_thousands_in_full_and_no_data_as_such(capsys):
+    # the M/M/c template has no LLM: a TPOT SLO has no sample, so it must fail rather than pass on a 0.0 placeholder
+    assert main(["run", MMC, "--duration", "120", "--set", "slo.e2e_p95_ms=25000", "--set", "slo.tpot_p95_ms=50"]) == 0
+    out = capsys.readouterr().out
+    assert "e+0" not in out
+    assert "25,000" in next(ln for ln in out.splitlines() if "e2e_p95_ms" in ln)
+    tpot = next(ln for ln in out.splitlines() if "tpot_p95_ms" in ln)
+    assert "FAIL" in tpot and "no data" in tpot
+    assert next(ln for ln in out.splitlines() if ln.startswith("TPOT")).split()[1:] == ["—"] * 5
+    assert "$0.00000/request" not in out  # $0.10/h over ~8 req/s is a few micro-dollars, not zero

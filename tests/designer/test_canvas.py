@@ -192,10 +192,13 @@ def test_review_badges_follow_edits(window) -> None:  # type: ignore[no-untyped-
 
 def test_overlays_and_select_node(rag_window) -> None:  # type: ignore[no-untyped-def]
     w = rag_window
-    w.scene.set_node_overlay("vdb", utilization=0.95, queue=3.2, warning="queue keeps growing", bottleneck=True)
+    w.scene.set_node_overlay("vdb", utilization=0.95, queue=3.2, warning="queue keeps growing", bottleneck=True,
+                             details="p99 wait 41 ms")
     item = w.scene.node_items["vdb"]
-    assert item.overlay == {"utilization": 0.95, "queue": 3.2, "warning": "queue keeps growing", "bottleneck": True}
-    assert "95%" in item.tooltip_html() and "queue keeps growing" in item.tooltip_html()
+    assert item.overlay == {"utilization": 0.95, "queue": 3.2, "warning": "queue keeps growing", "bottleneck": True,
+                            "details": "p99 wait 41 ms"}
+    tip = item.tooltip_html()
+    assert "95%" in tip and "queue keeps growing" in tip and "p99 wait 41 ms" in tip
     w.view.viewport().grab()  # paints the overlay without error
     w.scene.clear_overlays()
     assert item.overlay is None

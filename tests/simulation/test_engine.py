@@ -172,3 +172,20 @@ def test_autoscaler_adds_replicas_under_load():
     mean = res.node_stats["a"]["mean_replicas"]
     assert 3 < mean < 8
     assert res.cost()["by_node"]["a"]["fixed_usd_per_hour"] == pytest.approx(0.10 * mean)
+
+
+@pytest.mark.parametrize("duration", [float("nan"), float("inf"), 0.0])
+def test_non_finite_duration_is_refused_rather_than_hanging(duration):
+    d = load_design(design([svc("a")], [edge("users", "a")]))
+    with pytest.raises(DesignError, match="--duration"):
+        Simulation(d, seed=1, duration_s=duration)
+
+
+def test_latency_slo_without_a_completed_request_is_missed_not_met():
+    data = design([{"id": "llm", "kind": "llm_api", "params": {"error_rate": 1.0}}], [edge("users", "llm")],
+                  rate=2.0, duration=60.0, slo={"ttft_p95_ms": 1000, "e2e_p99_ms": 5000})
+    result = run_design(load_design(data), seed=1)
+    assert result.counts["completed"] == 0
+    report = result.slo_report()
+    assert not report["ttft_p95_ms"]["met"] and not report["e2e_p99_ms"]["met"]
+    assert result.to_json()["slo"]["ttft_p95_ms"]["actual"] is None

@@ -17,10 +17,12 @@ from simulation.analysis.sweep import (
     rate_path,
     replication_seeds,
     store_result,
+    summarize_run,
     sweep,
 )
 from simulation.errors import DesignError
 from simulation.loader import load_design, save_design
+from simulation.run import run_design
 from tests.conftest import TEMPLATES
 
 
@@ -166,3 +168,12 @@ def test_results_are_stored_in_the_design_and_survive_save(tmp_path):
     assert again["axes"] == [{"path": "nodes.svc.params.concurrency", "values": [4, 5]}]
     assert again["points"][1]["set"] == {"nodes.svc.params.concurrency": 5}
     assert "e2e_p99_ms" in again["metrics"] and again["points"][0]["mean"]["e2e_p99_ms"] > 0
+
+
+def test_throughput_of_an_overloaded_point_counts_only_completions_inside_the_window():
+    # c = 1 at 8 req/s with E[S] = 400 ms: capacity 2.5 req/s; the drain must not lift throughput to λ
+    data = mmc(rate=8.0, c=1, duration=200.0)
+    result = run_design(load_design(data), seed=5)
+    out = summarize_run(result)
+    assert out["throughput_rps"] == pytest.approx(result.to_json()["throughput"]["request_per_s"])
+    assert out["throughput_rps"] < 0.5 * 8.0
