@@ -18,7 +18,7 @@ import numpy as np
 from simulation.llm.validation import (
     LLMSERVINGSIM_RUNS,
     replay_llmservingsim,
-    slower_allreduce_profile,
+    scaled_allreduce_profile,
     splitwise_comparison,
 )
 
@@ -49,12 +49,13 @@ def main() -> int:
         print(f"{'':<42}preemptions {r['preemptions']}, KV blocks/replica {r['kv_blocks']}, "
               f"wall {r['wall_s']:.2f} s  {r['note']}")
 
-    print("\nSensitivity: the two multi-GPU runs with the rtx-pro-6000 all-reduce 3x slower (PCIe without")
-    print("NVLink; the built-in profile takes its all-reduce from the L40S fit)")
+    print("\nSensitivity: the two multi-GPU runs with the rtx-pro-6000 all-reduce 2.2x faster (the same two cards")
+    print("measured again after the host disabled PCIe ACS, i.e. with GPU peer-to-peer; the built-in profile uses")
+    print("the earlier measurement, the host's default)")
     with tempfile.TemporaryDirectory() as tmp:
-        slow = str(slower_allreduce_profile("rtx-pro-6000", 3.0, Path(tmp)))
+        fast = str(scaled_allreduce_profile("rtx-pro-6000", 1 / 2.2, Path(tmp)))
         for run in ("RTXPRO6000/Qwen3-32B", "RTXPRO6000/Qwen3-30B-A3B-Instruct-2507"):
-            r = replay_llmservingsim(run, args.validation_dir, profile=slow)
+            r = replay_llmservingsim(run, args.validation_dir, profile=fast)
             errs = ", ".join(f"{k} {r['predicted'][k] / r['measured'][k] - 1:+.1%}" for k in r["measured"])
             print(f"  {run:<42}{errs}")
 

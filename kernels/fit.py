@@ -93,6 +93,26 @@ def allreduce_log_eff(spec: GPUSpec, t) -> tuple[np.ndarray, np.ndarray]:
     return np.stack([t["nbytes"], n], 1), np.log(roof / t["latency_ms"])
 
 
+def fit_allreduce_from_pairs(spec: GPUSpec, prior_table: dict, t) -> dict:
+    """Reshape another GPU's all-reduce grid with a 2-GPU measurement of this one.
+
+    The 2-GPU row is fitted to the measurement; 4 and 8 GPUs (not measured) move by the same factor per
+    message size, so they keep the prior's dependence on group size.
+    """
+    pts, y = allreduce_log_eff(spec, t)
+    nbytes = _nodes(ALLREDUCE_NBYTES, pts[:, 0])
+    n_gpus = [float(n) for n in prior_table["axes"]["n_gpus"]]
+    prior = _prior_values(prior_table, {"nbytes": nbytes, "n_gpus": n_gpus})
+    row = fit_grid([nbytes], pts[:, :1], y, SMOOTHNESS)
+    grid = np.minimum(prior + (row - prior[:, n_gpus.index(2.0)])[:, None], 0.0)
+    lg = LogGrid([nbytes, n_gpus], grid.ravel())
+    err = np.abs(np.exp(y - np.array([min(lg(*p), 0.0) for p in pts])) - 1.0)
+    stats = {"points": int(len(y)), "median_abs_err": round(float(np.median(err)), 4),
+             "p90_abs_err": round(float(np.quantile(err, 0.9)), 4)}
+    return {"axes": {"nbytes": nbytes, "n_gpus": n_gpus}, "log_eff": [round(float(v), 4) for v in grid.ravel()],
+            "fit": {**stats, "source": t.source, "larger_groups": f"scaled from {prior_table.get('of', 'the prior')}"}}
+
+
 def _table(axes: dict[str, list[float]], pts: np.ndarray, y: np.ndarray, prior=None) -> tuple[dict, dict]:
     names = list(axes)
     grid = fit_grid([axes[n] for n in names], pts, y, SMOOTHNESS, prior=prior)
@@ -216,14 +236,23 @@ def fit_llmservingsim(gpu_id: str, prior: dict, step: tuple[float, str], log=pri
     tables["attention_prefill"], tables["attention_decode"] = fit_attention(spec, pre_t, dec_t, prior["tables"])
     for op in ("attention_prefill", "attention_decode"):
         log(f"  {gpu_id} {op}: {tables[op]['bf16']['fit']}")
-    tables["allreduce"] = prior["tables"]["allreduce"]
+    measured_ar = public_data.lss_allreduce(gpu_id)
+    if measured_ar is None:
+        tables["allreduce"] = prior["tables"]["allreduce"]
+        ar_note = "FP8 GEMM and all-reduce taken from the L40S fit"
+    else:
+        prior_ar = {**prior["tables"]["allreduce"][ANY_DTYPE], "of": "the L40S fit"}
+        tables["allreduce"] = {ANY_DTYPE: fit_allreduce_from_pairs(spec, prior_ar, measured_ar)}
+        log(f"  {gpu_id} allreduce: {tables['allreduce'][ANY_DTYPE]['fit']}")
+        ar_note = ("FP8 GEMM from the L40S fit; all-reduce fitted to a 2-GPU NCCL measurement "
+                   f"({measured_ar.source}), 4 and 8 GPUs scaled from the L40S fit")
     tables["memcpy"] = {ANY_DTYPE: memcpy_table(spec)}
     launch = float(gemm_t["latency_ms"].min())
     return {
         "format": PROFILE_FORMAT, "version": PROFILE_VERSION, "id": gpu_id, "gpu": gpu_id, "device": spec.name,
         "source": f"datasheet peaks + efficiency fitted to LLMServingSim vLLM 0.19.0 {spec.name} per-layer tables "
                   "(Llama-3.1-8B/Qwen3-32B GEMMs and attention), regularised towards the L40S fit "
-                  "(aiconfigurator vLLM 0.24.0); FP8 GEMM and all-reduce taken from the L40S fit",
+                  f"(aiconfigurator vLLM 0.24.0); {ar_note}",
         "measured_by": "public data: casys-kaist/LLMServingSim @5daddb21, profiler/perf "
                        "(validation/kernels/llmservingsim)",
         "date": dt.date.today().isoformat(),

@@ -170,3 +170,29 @@ def lss_attention(gpu_id: str) -> tuple[Table, Table]:
                      f"LLMServingSim vLLM 0.19.0 {gpu_id} attention.csv ({what})")
 
     return table(pre, "pure prefill"), table(dec, "pure decode")
+
+
+# --- RTX PRO 6000 all-reduce (not in ../shared/validation; a sourced figure carried over) -------------
+
+# NCCL all_reduce of bf16 across two RTX PRO 6000 Blackwell Server Edition on PCIe Gen5 x16, replayed from
+# CUDA graphs: (message bytes, µs). LLMServingSim `python -m profiler hardware`, written 2026-09-08,
+# casys-kaist/LLMServingSim @e08dc388 profiler/perf/RTXPRO6000/hardware.yaml (MIT). This is the link
+# LLMServingSim used to reproduce the TP2 vLLM run in validation/e2e (its fitted 15.9 GB/s). A later run on
+# the same cards after the operator disabled PCIe ACS (@1b2cc02, 2026-09-26) was about 2.2x faster on large
+# messages: GPU peer-to-peer over PCIe depends on the host, and the slower figure is the default setup.
+LSS_RTXPRO6000_ALLREDUCE_US: tuple[tuple[int, float], ...] = (
+    (10240, 16.24), (40960, 17.5), (139264, 22.78), (327680, 30.6), (557056, 42.64), (1114112, 78.36),
+    (1310720, 90.59), (2228224, 148.95), (5242880, 335.41), (8912896, 566.73), (16777216, 1051.83),
+    (20971520, 1309.13),
+)
+LSS_ALLREDUCE_SOURCE = ("LLMServingSim profiler, 2 x RTX PRO 6000 over PCIe Gen5, NCCL all_reduce bf16, CUDA graphs "
+                        "(casys-kaist/LLMServingSim @e08dc388 profiler/perf/RTXPRO6000/hardware.yaml, 2026-09-08)")
+
+
+def lss_allreduce(gpu_id: str) -> Table | None:
+    """Measured 2-GPU all-reduce (num_gpus, nbytes, latency_ms) where one is known, else None."""
+    if gpu_id != "rtx-pro-6000":
+        return None
+    arr = np.asarray(LSS_RTXPRO6000_ALLREDUCE_US, dtype=float)
+    return Table({"num_gpus": np.full(len(arr), 2.0), "nbytes": arr[:, 0], "latency_ms": arr[:, 1] / 1e3},
+                 LSS_ALLREDUCE_SOURCE)

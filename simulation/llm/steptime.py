@@ -92,12 +92,14 @@ class StepTimer:
         if self.ep > 1:
             # expert parallel: every data-parallel rank brings t tokens (ranks step together); this GPU
             # holds experts/ep whole experts and gets its share of the routed pairs; tokens are exchanged
-            # by an all-gather + reduce-scatter (vLLM's default all2all), about one all-reduce of t tokens
+            # by an all-gather + reduce-scatter (vLLM's default all2all) of t tokens per rank, each about
+            # as long as an all-reduce of that size (2 x RTX PRO 6000, 1.3 MB: all_reduce 91 µs,
+            # all_gather 95 µs, reduce_scatter 101 µs; LLMServingSim hardware.yaml, kernels/public_data.py)
             inter = moe.expert_intermediate
             group_tokens = t * self.ep // tp
             routed = max(1, t * moe.top_k // tp)
             active = moe.experts / self.ep * (1.0 - (1.0 - moe.top_k / moe.experts) ** group_tokens)
-            exchange = p.allreduce_ms(t * h * 2.0, self.ep)
+            exchange = 2.0 * p.allreduce_ms(t * h * 2.0, self.ep)
         else:
             inter = max(1, moe.expert_intermediate // tp)
             routed = t * moe.top_k

@@ -56,8 +56,8 @@ def load_llmservingsim_run(run_dir: Path) -> dict[str, Any]:
     }
 
 
-def slower_allreduce_profile(profile_id: str, factor: float, out_dir: Path) -> Path:
-    """A copy of a built-in profile whose all-reduce is ``factor`` times slower (a sensitivity check)."""
+def scaled_allreduce_profile(profile_id: str, factor: float, out_dir: Path) -> Path:
+    """A copy of a built-in profile whose all-reduce takes ``factor`` times as long (a sensitivity check)."""
     import math
 
     from kernels.perf import PROFILES_DIR
@@ -65,8 +65,8 @@ def slower_allreduce_profile(profile_id: str, factor: float, out_dir: Path) -> P
     data = json.loads((PROFILES_DIR / f"{profile_id}.json").read_text(encoding="utf-8"))
     for table in data["tables"].get("allreduce", {}).values():
         table["log_eff"] = [v - math.log(factor) for v in table["log_eff"]]
-    data["id"] = f"{profile_id}-allreduce-x{factor:g}"
-    data["source"] = f"{data['source']}; all-reduce slowed {factor:g}x (sensitivity check)"
+    data["id"] = f"{profile_id}-allreduce-x{factor:.3g}"
+    data["source"] = f"{data['source']}; all-reduce time x{factor:g} (sensitivity check)"
     path = out_dir / f"{data['id']}.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     return path

@@ -161,3 +161,14 @@ def test_load_errors(tmp_path):
         load_profile(_synthetic(tmp_path, "broken.json", tables={"gemm": {"bf16": {"axes": {"m": [1]}}}}))
     with pytest.raises(InputError, match="has no attention_prefill measurements"):
         load_profile(_synthetic(tmp_path)).attention_prefill_ms(10, 10, 8, 8, 128)
+
+
+def test_rtx_pro_6000_allreduce_follows_its_two_gpu_measurement():
+    """The built-in RTX PRO 6000 all-reduce is fitted to the sourced 2-GPU NCCL figures, not borrowed."""
+    from kernels import public_data
+
+    prof = load_profile("rtx-pro-6000")
+    errors = [abs(prof.allreduce_ms(nbytes, 2) * 1e3 / us - 1) for nbytes, us in public_data.LSS_RTXPRO6000_ALLREDUCE_US]
+    assert sorted(errors)[len(errors) // 2] < 0.02 and max(errors) < 0.08
+    # larger groups (scaled from the L40S shape) cost more than a pair for the same message
+    assert prof.allreduce_ms(2**20, 8) > prof.allreduce_ms(2**20, 4) > prof.allreduce_ms(2**20, 2)
