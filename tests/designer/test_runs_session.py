@@ -169,7 +169,9 @@ def test_stop_cancels_within_200_ms(qtbot: Any) -> None:
     assert run.status == "cancelled"
     # From the Stop request to the controller being idle again (the worker answered or was terminated).
     assert session.controller.last_stop_latency_s < 0.2
-    assert elapsed < 0.5  # the same seen from the test, including its own polling on a busy machine
+    # seen from the test, this also includes its own polling and the result views' redraw; on a loaded
+    # 2-core machine that has taken 1.2 s (full suite, 2026-12-04), so only a hang is caught here
+    assert elapsed < 2.0
     assert session.panel.run_button.isEnabled() and not session.panel.stop_button.isEnabled()
     assert "stopped" in session.panel.status.text().lower()
 
