@@ -1,4 +1,5 @@
-"""Readers for the public kernel measurements in ../shared/validation/kernels (never copied into the repo).
+"""Readers for the public kernel measurements in ../shared/validation/kernels (never copied into the repo),
+plus one small sourced table that folder lacks (the RTX PRO 6000 all-reduce, at the end).
 
 Used by the fitting script (``kernels.fit``), the accuracy benchmarks and the validation tests.
 """
