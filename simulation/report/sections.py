@@ -39,6 +39,9 @@ LEVER_RANGES = {"cache": "30–50 %", "semantic": "20–30 %", "routing": "40–
 DiagramRenderer = Callable[[Design], bytes]
 
 
+SCALE_UNITS = ("calls/day", "req/day", "tokens/day", "req/month")
+
+
 def value_text(value: float, unit: str) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
@@ -46,6 +49,9 @@ def value_text(value: float, unit: str) -> str:
         return usd(value) + unit[3:].replace("USD", "")
     if unit == "":
         return f"{value:.1%}" if abs(value) < 10 else fmt(value)
+    if unit in SCALE_UNITS and abs(value) >= 10_000 and not float(value).is_integer():
+        # a per-day or per-month volume derived from a rate: 4 significant figures, not 14,999,995
+        value = float(round(value, 3 - int(math.floor(math.log10(abs(value))))))
     if unit in ("replicas", "seqs", "calls/day", "req/day", "tokens/day", "tokens", "req/month") \
             and float(value).is_integer():
         return f"{int(value):,} {unit[:-1] if value == 1 and unit in ('replicas', 'seqs', 'tokens') else unit}"

@@ -200,3 +200,12 @@ def test_charts_label_their_axes_and_switch_to_a_log_axis_for_wide_spreads() -> 
     assert "log scale" in wide
     wf = charts.waterfall_chart([("gateway", 0.0, 0.3), ("llm", 0.3, 1551.0)], "W", 1574.0)
     assert "0.3 ms" in wf and "1,551 ms" in wf and "mean end-to-end 1,574 ms" in wf and "(ms)" in wf
+
+
+def test_scale_volumes_are_rounded_like_an_estimate():
+    """A volume derived from a rate shows 4 significant figures (1.157 req/s x 86,400 x 150 is not 14,999,995)."""
+    from simulation.report.sections import value_text
+
+    assert value_text(1.157407 * 86_400 * 150, "tokens/day") == "15,000,000 tokens/day"
+    assert value_text(1.157407 * 86_400 * 30.4167, "req/month") == "3,042,000 req/month"
+    assert value_text(16_429, "req/day") == "16,429 req/day"  # an exact count stays exact
