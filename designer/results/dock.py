@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -317,8 +318,12 @@ class ResultsView(QWidget):
         """Tabs not yet drawn for the current run (drawn when shown, or shortly after a run ends)."""
         return set(self._stale)
 
+    def _widgets_alive(self) -> bool:
+        """False once Qt has deleted the cards (the window is closing): deferred draws then do nothing."""
+        return shiboken6.isValid(self) and all(shiboken6.isValid(card) for card in self.cards.values())
+
     def _draw_one_stale(self) -> None:
-        if not self._stale or self.run is None:
+        if not self._stale or self.run is None or not self._widgets_alive():
             return
         index = min(self._stale)
         self._stale.discard(index)
@@ -334,7 +339,7 @@ class ResultsView(QWidget):
 
     def _repaint_for_palette(self) -> None:
         self._repaint_pending = False
-        if self.run is not None:
+        if self.run is not None and self._widgets_alive():
             self.show_run(self.run, live=self.run.status == "running")
 
     def _tab_changed(self, index: int) -> None:

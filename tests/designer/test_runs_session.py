@@ -266,3 +266,19 @@ def test_review_click_selects_the_node(qtbot: Any) -> None:
     row = next(r for r in range(table.rowCount()) if table.item(r, 1).text() == "orphan")
     table.cellClicked.emit(row, 0)
     assert window.selected == ["orphan"]
+
+
+def test_deferred_tab_draws_after_the_cards_are_deleted_do_nothing(qtbot: Any) -> None:
+    # closing the window while the other tabs are still queued for drawing used to raise
+    # "Internal C++ object already deleted" from the queued draw (seen once in CI teardown)
+    import shiboken6
+
+    _window, session = make_window(qtbot, long_design(rate=20.0, duration_s=60.0))
+    run = session.run()
+    wait_idle(qtbot, session)
+    view = session.view
+    view.show_run(run)  # queues the other tabs, one per event-loop turn
+    assert view.stale_tabs
+    shiboken6.delete(view.cards["queue"])
+    qtbot.wait(50)  # pytest-qt fails the test on any exception raised inside the event loop
+    assert not view._widgets_alive()
