@@ -319,15 +319,28 @@ class ResultsView(QWidget):
         return set(self._stale)
 
     def _widgets_alive(self) -> bool:
-        """False once Qt has deleted the cards (the window is closing): deferred draws then do nothing."""
-        return shiboken6.isValid(self) and all(shiboken6.isValid(card) for card in self.cards.values())
+        """False once Qt has deleted the cards or their plots (the window is closing): deferred draws then stop."""
+        if not shiboken6.isValid(self):
+            return False
+        for card in self.cards.values():
+            plot = getattr(card, "plot", None)
+            parts = [card] if plot is None else [card, plot, plot.getViewBox()]
+            if not all(shiboken6.isValid(part) for part in parts):
+                return False
+        return True
 
     def _draw_one_stale(self) -> None:
         if not self._stale or self.run is None or not self._widgets_alive():
             return
         index = min(self._stale)
         self._stale.discard(index)
-        self._redraw(index)
+        try:
+            self._redraw(index)
+        except RuntimeError as exc:  # a Qt object went away between the check and the draw: the view is closing
+            if "already deleted" not in str(exc):
+                raise
+            self._stale.clear()
+            return
         if self._stale:
             QTimer.singleShot(0, self, self._draw_one_stale)
 
