@@ -93,7 +93,7 @@ def allreduce_log_eff(spec: GPUSpec, t) -> tuple[np.ndarray, np.ndarray]:
     return np.stack([t["nbytes"], n], 1), np.log(roof / t["latency_ms"])
 
 
-def fit_allreduce_from_pairs(spec: GPUSpec, prior_table: dict, t) -> dict:
+def fit_allreduce_from_pairs(spec: GPUSpec, prior_table: dict, prior_name: str, t) -> dict:
     """Reshape another GPU's all-reduce grid with a 2-GPU measurement of this one.
 
     The 2-GPU row is fitted to the measurement; 4 and 8 GPUs (not measured) move by the same factor per
@@ -105,23 +105,24 @@ def fit_allreduce_from_pairs(spec: GPUSpec, prior_table: dict, t) -> dict:
     prior = _prior_values(prior_table, {"nbytes": nbytes, "n_gpus": n_gpus})
     row = fit_grid([nbytes], pts[:, :1], y, SMOOTHNESS)
     grid = np.minimum(prior + (row - prior[:, n_gpus.index(2.0)])[:, None], 0.0)
-    lg = LogGrid([nbytes, n_gpus], grid.ravel())
-    err = np.abs(np.exp(y - np.array([min(lg(*p), 0.0) for p in pts])) - 1.0)
-    stats = {"points": int(len(y)), "median_abs_err": round(float(np.median(err)), 4),
-             "p90_abs_err": round(float(np.quantile(err, 0.9)), 4)}
+    stats = _fit_stats(LogGrid([nbytes, n_gpus], grid.ravel()), pts, y)
     return {"axes": {"nbytes": nbytes, "n_gpus": n_gpus}, "log_eff": [round(float(v), 4) for v in grid.ravel()],
-            "fit": {**stats, "source": t.source, "larger_groups": f"scaled from {prior_table.get('of', 'the prior')}"}}
+            "fit": {**stats, "source": t.source, "larger_groups": f"scaled from {prior_name}"}}
+
+
+def _fit_stats(lg: LogGrid, pts: np.ndarray, y: np.ndarray) -> dict:
+    """|measured / predicted - 1| of a fitted grid on its own points (efficiency capped at 1)."""
+    pred = np.array([lg(*p) for p in pts])
+    err = np.abs(np.exp(y - np.minimum(pred, 0.0)) - 1.0)
+    return {"points": int(len(y)), "median_abs_err": round(float(np.median(err)), 4),
+            "p90_abs_err": round(float(np.quantile(err, 0.9)), 4)}
 
 
 def _table(axes: dict[str, list[float]], pts: np.ndarray, y: np.ndarray, prior=None) -> tuple[dict, dict]:
     names = list(axes)
     grid = fit_grid([axes[n] for n in names], pts, y, SMOOTHNESS, prior=prior)
     grid = np.minimum(grid, 0.0)  # efficiency <= 1: never below the roofline
-    lg = LogGrid([axes[n] for n in names], grid.ravel())
-    pred = np.array([lg(*p) for p in pts])
-    err = np.abs(np.exp(y - np.minimum(pred, 0.0)) - 1.0)  # |measured/predicted - 1|
-    stats = {"points": int(len(y)), "median_abs_err": round(float(np.median(err)), 4),
-             "p90_abs_err": round(float(np.quantile(err, 0.9)), 4)}
+    stats = _fit_stats(LogGrid([axes[n] for n in names], grid.ravel()), pts, y)
     table = {"axes": {n: [float(v) for v in axes[n]] for n in names},
              "log_eff": [round(float(v), 4) for v in grid.ravel()], "fit": stats}
     return table, stats
@@ -241,8 +242,8 @@ def fit_llmservingsim(gpu_id: str, prior: dict, step: tuple[float, str], log=pri
         tables["allreduce"] = prior["tables"]["allreduce"]
         ar_note = "FP8 GEMM and all-reduce taken from the L40S fit"
     else:
-        prior_ar = {**prior["tables"]["allreduce"][ANY_DTYPE], "of": "the L40S fit"}
-        tables["allreduce"] = {ANY_DTYPE: fit_allreduce_from_pairs(spec, prior_ar, measured_ar)}
+        tables["allreduce"] = {ANY_DTYPE: fit_allreduce_from_pairs(
+            spec, prior["tables"]["allreduce"][ANY_DTYPE], "the L40S fit", measured_ar)}
         log(f"  {gpu_id} allreduce: {tables['allreduce'][ANY_DTYPE]['fit']}")
         ar_note = ("FP8 GEMM from the L40S fit; all-reduce fitted to a 2-GPU NCCL measurement "
                    f"({measured_ar.source}), 4 and 8 GPUs scaled from the L40S fit")

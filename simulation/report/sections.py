@@ -52,8 +52,7 @@ def value_text(value: float, unit: str) -> str:
     if unit in SCALE_UNITS and abs(value) >= 10_000 and not float(value).is_integer():
         # a per-day or per-month volume derived from a rate: 4 significant figures, not 14,999,995
         value = float(round(value, 3 - int(math.floor(math.log10(abs(value))))))
-    if unit in ("replicas", "seqs", "calls/day", "req/day", "tokens/day", "tokens", "req/month") \
-            and float(value).is_integer():
+    if unit in ("replicas", "seqs", "tokens", *SCALE_UNITS) and float(value).is_integer():
         return f"{int(value):,} {unit[:-1] if value == 1 and unit in ('replicas', 'seqs', 'tokens') else unit}"
     return f"{fmt(value)} {unit}".strip()
 
