@@ -1,5 +1,5 @@
 """Undo commands. They change the design model only (never graphics items): the scene follows the
-model's change events, so redo/undo are exact regardless of what the views do (SPEC §12)."""
+model's change events, so redo/undo are exact regardless of what the views do."""
 
 from __future__ import annotations
 

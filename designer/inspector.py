@@ -476,7 +476,7 @@ class Inspector(QScrollArea):
             return self._check_workload(with_arrival({"process": name, **ARRIVAL_DEFAULTS[name]}))
 
         self.rows["arrival.process"] = FieldRow(
-            grid, 0, "arrivals", process, "Arrival process (SPEC §2): poisson, gamma (bursty), diurnal, closed "
+            grid, 0, "arrivals", process, "Arrival process: poisson, gamma (bursty), diurnal, closed "
             "loop of users, or a trace file.", change_process, self._set_process)
         row = 2
         for field, label, unit, integer in ARRIVAL_FIELDS.get(arrival.get("process", "poisson"), ()):

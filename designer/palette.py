@@ -1,4 +1,4 @@
-"""The palette: every registered kind grouped as SPEC §3, searchable, with icons and declaration tooltips.
+"""The palette: every registered kind grouped by kind group, searchable, with icons and declaration tooltips.
 Drag a kind onto the canvas (MIME ``application/x-genai-sim-kind``) or double-click to add it at the centre."""
 
 from __future__ import annotations

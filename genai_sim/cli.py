@@ -1,4 +1,4 @@
-"""`genai-sim`: one entry point (SPEC §7). Bad input → one line on stderr and exit 2, never a traceback."""
+"""`genai-sim`: one entry point. Bad input → one line on stderr and exit 2, never a traceback."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def build_parser(wanted: str | None = None) -> Parser:
                     "`genai-sim [FILE]` opens the designer.")
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
 
-    p = sub.add_parser("run", help="simulate a design; a table, or SPEC §6 JSON with --json")
+    p = sub.add_parser("run", help="simulate a design; a table, or the run JSON with --json")
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--seed", type=int)

@@ -1,4 +1,4 @@
-"""The one validating loader for ``*.genai.json`` files (SPEC §2), and the one serializer.
+"""The one validating loader for ``*.genai.json`` files, and the one serializer.
 
 Nothing in a file is executed. Errors are ``DesignError`` with the JSON path of the bad value.
 """

@@ -75,7 +75,7 @@ def sweep_main(args: argparse.Namespace) -> int:
         raise DesignError(f"must end in .csv or .json, got {args.output!r}", "-o")
     axes_text = list(args.axes)
     fixed = []
-    for item in args.fixed:  # `--set` is the SPEC's spelling for axes too: lists become axes
+    for item in args.fixed:  # `--set` is the documented spelling for axes too: lists become axes
         axis = parse_axis(item)
         if len(axis.values) > 1 or axis.path in ("rate", "workload.arrival.rate"):
             axes_text.append(item)

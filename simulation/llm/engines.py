@@ -24,7 +24,7 @@ ENGINES: dict[str, EnginePreset] = {
     "vllm": EnginePreset(
         "vllm", 1024, 256, 8192, 2048, 0.9, 4.0,
         "limits: vLLM v1 EngineArgs defaults for the OpenAI server (>= 70 GiB: 1024 seqs / 8192 tokens, else "
-        "256 / 2048; the RTX 4090 run in validation/e2e/llmservingsim records 256 / 2048); host overhead fitted "
+        "256 / 2048; LLMServingSim's RTX 4090 vLLM run records 256 / 2048); host overhead fitted "
         "to the LLMServingSim vLLM 0.19.0 RTX PRO 6000 Llama-3.1-8B run (benchmarks/llm_validation.py)"),
     "trtllm": EnginePreset(
         "trtllm", 2048, 2048, 8192, 8192, 0.5, 2.0,
