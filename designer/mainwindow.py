@@ -253,6 +253,9 @@ class MainWindow(QMainWindow):
         self.help_menu = bar.addMenu("&Help")
         self.help_menu.addAction(n["shortcuts"])
         self.help_menu.addAction(n["about"])
+        from designer.help_docs import add_documentation_action  # Help ▸ Documentation (the docs site)
+
+        self.docs_action = add_documentation_action(self, self.help_menu)
 
     def _build_toolbar(self) -> None:
         tb = self.addToolBar("Main")
