@@ -150,3 +150,13 @@ def test_every_gpu_figure_cites_a_datasheet_and_a_price_page() -> None:
     for g in gpus:
         for field in ("peaks", "mem_bw_gbs", "usd_per_hour"):
             assert "https://" in g["sources"][field], (g["id"], field)
+
+
+def test_engine_presets_cite_their_engine_documentation() -> None:
+    from simulation.llm import engines
+
+    presets = [v for v in vars(engines).values() if isinstance(v, dict)
+               for v in v.values() if hasattr(v, "source") and hasattr(v, "step_overhead_ms")]
+    assert presets
+    for preset in presets:
+        assert check_source(preset.source) is None and "https://" in preset.source, preset.source[:80]
