@@ -20,7 +20,8 @@ extensions = ["myst_parser", "genai_docs"]
 source_suffix = {".md": "markdown"}
 root_doc = "index"
 # Page images of reports and the screenshots folder are assets, not pages.
-exclude_patterns = ["_build", "report/**", "screenshots/**", "_ext/**", "README.md"]
+# templates.md is the maintainers' table of the templates' source figures; the site generates its own Templates page.
+exclude_patterns = ["_build", "report/**", "screenshots/**", "_ext/**", "README.md", "templates.md"]
 
 myst_enable_extensions = ["colon_fence", "deflist", "attrs_inline", "dollarmath", "amsmath"]
 myst_heading_anchors = 3

@@ -240,6 +240,35 @@ def sources_page() -> str:
     return "\n".join(lines) + "\n"
 
 
+# --- templates ------------------------------------------------------------------------------------------------
+
+def _arrival_text(arrival: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in arrival.items() if k != "process")
+
+
+def templates_page() -> str:
+    """Every built-in template: what it models, its workload, objectives, budget and components."""
+    from simulation.registry import get_kind
+    from simulation.templates import list_templates
+
+    lines = ["# Templates", "", "Generated from `assets/templates/` when the documentation is built. Open one in the "
+             "designer (File ▸ New from Template…, or `genai-sim FILE`) or run it headless "
+             "(`genai-sim run assets/templates/FILE`). `genai-sim templates` lists them.", ""]
+    for t in list_templates():
+        data = json.loads(Path(t["path"]).read_text(encoding="utf-8"))
+        w = data.get("workload", {})
+        arrival = w.get("arrival", {})
+        kinds = [get_kind(n["kind"]).label for n in data.get("nodes", [])]
+        lines += [f"## {t['name']}", "", f"`{t['file']}`", "", t["description"] or "—", "",
+                  f"- **Workload:** {arrival.get('process', '?')} ({_arrival_text(arrival)}), "
+                  f"{w.get('duration_s', '?')} s simulated, seed {w.get('seed', '?')}",
+                  "- **Objectives:** " + (", ".join(f"`{k}` ≤ {v:g}" for k, v in data.get("slo", {}).items())
+                                          or "none"),
+                  "- **Budget:** " + (", ".join(f"{k} {v:,}" for k, v in data.get("budget", {}).items()) or "none"),
+                  f"- **Components ({len(kinds)}):** " + ", ".join(kinds), ""]
+    return "\n".join(lines)
+
+
 # --- design file keys -----------------------------------------------------------------------------------------
 
 def _keys(required: set[str], optional: set[str]) -> str:
@@ -282,7 +311,7 @@ def write_all(out_dir: Path) -> list[Path]:
     pages: dict[str, str] = {"components/index.md": components_index(kinds)}
     pages.update({f"components/{k.kind}.md": component_page(k) for k in kinds})
     pages.update({"cli.md": cli_page(), "catalogs.md": catalogs_page(), "sources.md": sources_page(),
-                  "format-facts.inc": format_facts()})
+                  "format-facts.inc": format_facts(), "templates.md": templates_page()})
     for k in kinds:  # the palette's icons, beside the pages that show them
         if _icon(k).exists():
             pages[f"components/icons/{_icon(k).name}"] = _icon(k).read_text(encoding="utf-8")

@@ -112,3 +112,11 @@ def test_documented_commands_still_parse(page: str, command: str) -> None:
 def test_the_pages_document_at_least_these_commands() -> None:
     names = {cmd.split()[1] for _page, cmd in _documented_commands()}
     assert {"run", "capacity", "autosize", "sweep", "report", "validate", "bench", "calibrate"} <= names
+
+
+def test_templates_page_lists_every_template(generated: Path) -> None:
+    from simulation.templates import list_templates
+
+    page = (generated / "templates.md").read_text(encoding="utf-8")
+    for t in list_templates():
+        assert f"`{t['file']}`" in page and f"## {t['name']}" in page
