@@ -120,3 +120,14 @@ def test_templates_page_lists_every_template(generated: Path) -> None:
     page = (generated / "templates.md").read_text(encoding="utf-8")
     for t in list_templates():
         assert f"`{t['file']}`" in page and f"## {t['name']}" in page
+
+
+def test_site_pages_refer_to_nothing_outside_the_repository() -> None:
+    from tests.test_provenance import OUTSIDE
+
+    site = [p for p in DOCS.rglob("*.md") if "_generated" not in p.parts and p.name != "templates.md"
+            and "report" not in p.relative_to(DOCS).parts]
+    assert len(site) >= 15
+    bad = [f"{p.relative_to(DOCS)}:{n}: {m.group(0)}" for p in site
+           for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) for m in OUTSIDE.finditer(line)]
+    assert not bad, bad
