@@ -189,6 +189,13 @@ def _catalog(name: str) -> dict[str, Any]:
     return json.loads((ROOT / "assets" / "catalogs" / f"{name}.json").read_text(encoding="utf-8"))
 
 
+def _num(value: Any) -> str:
+    """A catalog figure for a table cell; absent or non-numeric shows as a dash."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "—" if value in (None, "") else md_cell(value)
+    return f"{value:,.6g}"
+
+
 def catalogs_page() -> str:
     gpus, models, apis = _catalog("gpus"), _catalog("models"), _catalog("api_models")
     lines = ["# Catalogs", "", "Generated from `assets/catalogs/*.json` when the documentation is built. Every "
@@ -198,29 +205,29 @@ def catalogs_page() -> str:
              "|---|---|---|---|---|---|---|---|"]
     for g in gpus["gpus"]:
         t = g.get("peak_tflops", {})
-        lines.append(f"| `{g['id']}` | {md_cell(g['name'])} | {g['memory_gb']:g} | {g['mem_bw_gbs']:g} | "
-                     f"{t.get('bf16', t.get('fp16', 0)):g} | {t['fp8']:g} |" if "fp8" in t else
-                     f"| `{g['id']}` | {md_cell(g['name'])} | {g['memory_gb']:g} | {g['mem_bw_gbs']:g} | "
-                     f"{t.get('bf16', t.get('fp16', 0)):g} | — |")
-        lines[-1] += f" {g.get('interconnect_gbs', 0):g} | {g.get('usd_per_hour', 0):g} |"
+        lines.append(f"| `{g['id']}` | {md_cell(g.get('name', ''))} | {_num(g.get('memory_gb'))} | "
+                     f"{_num(g.get('mem_bw_gbs'))} | {_num(t.get('bf16', t.get('fp16')))} | {_num(t.get('fp8'))} | "
+                     f"{_num(g.get('interconnect_gbs'))} | {_num(g.get('usd_per_hour'))} |")
     for g in gpus["gpus"]:
-        lines += ["", f"### {g['name']} (`{g['id']}`)", ""]
-        for field, text in g.get("sources", {}).items():
-            lines.append(f"- {field}: {linkify(text)}")
+        lines += ["", f"### {md_cell(g.get('name', g['id']))} (`{g['id']}`)", ""]
+        if g.get("source"):
+            lines.append(f"- summary: {linkify(g['source'])}")
+        lines += [f"- {field}: {linkify(text)}" for field, text in g.get("sources", {}).items()]
     lines += ["", "## Models", "", models.get("note", ""), "",
               "| id | layers | hidden | heads / KV heads | total B | active B | context |", "|---|---|---|---|---|---|---|"]
     for m in models["models"]:
-        lines.append(f"| `{m['id']}` | {m.get('layers', '')} | {m.get('hidden', '')} | {m.get('heads', '')} / "
-                     f"{m.get('kv_heads', '')} | {m.get('total_params_b', '')} | {m.get('active_params_b', '')} | "
-                     f"{m.get('context_length', '')} |")
+        lines.append(f"| `{m['id']}` | {_num(m.get('layers'))} | {_num(m.get('hidden'))} | {_num(m.get('heads'))} / "
+                     f"{_num(m.get('kv_heads'))} | {_num(m.get('total_params_b'))} | {_num(m.get('active_params_b'))} | "
+                     f"{_num(m.get('context_length'))} |")
     lines += [""] + [f"- `{m['id']}`: {linkify(m.get('source', ''))}" for m in models["models"]]
     lines += ["", "## Hosted APIs", "", apis.get("note", ""), "",
               "| id | $/1M input | $/1M output | TTFT s (median) | output tok/s | RPM | TPM |", "|---|---|---|---|---|---|---|"]
     for a in apis["models"]:
-        lines.append(f"| `{a['id']}` | {a['input_usd_per_1m']:g} | {a['output_usd_per_1m']:g} | {a['ttft_s']:g} | "
-                     f"{a['output_tokens_per_s']:g} | {a['rpm']:g} | {a['tpm']:g} |")
+        lines.append(f"| `{a['id']}` | {_num(a.get('input_usd_per_1m'))} | {_num(a.get('output_usd_per_1m'))} | "
+                     f"{_num(a.get('ttft_s'))} | {_num(a.get('output_tokens_per_s'))} | {_num(a.get('rpm'))} | "
+                     f"{_num(a.get('tpm'))} |")
     for a in apis["models"]:
-        lines += ["", f"### {md_cell(a['name'])} (`{a['id']}`)", ""]
+        lines += ["", f"### {md_cell(a.get('name', a['id']))} (`{a['id']}`)", ""]
         lines += [f"- {field}: {linkify(text)}" for field, text in a.get("sources", {}).items()]
     return "\n".join(lines) + "\n"
 
