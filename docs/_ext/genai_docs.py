@@ -239,6 +239,11 @@ def sources_page() -> str:
     lines = ["# Bibliography", "", "Generated from `assets/sources.json`. " + data.get("note", ""), "",
              "Figures cite these entries as *Publisher: Title, URL (read date)*; a figure the project set itself "
              "says so (*assumption*, *derived*, *measured*, *fitted*).", "",
+             "**Adding a figure.** In code, cite an entry by id: `cite(\"nvidia-h100\", detail=\"dense BF16 989 "
+             "TFLOPS\")` (`kernels/sources.py`) expands to the plain citation, and an unknown id fails at import. In a "
+             "catalog or profile JSON, write the plain form directly. `tests/test_provenance.py` fails on a source that "
+             "is neither a citation nor a marked assumption, and on any reference to a file outside the repository.",
+             "",
              "| id | publisher | title | read |", "|---|---|---|---|"]
     for s in bibliography().values():
         title = f"[{md_cell(s.title)}]({s.url})"
