@@ -185,6 +185,7 @@ class Inspector(QScrollArea):
         self.setMinimumWidth(280)
         self.target: tuple[str, Any] = ("design", None)
         self.rows: dict[str, FieldRow] = {}
+        self._many_label: QLabel | None = None
         self._applying = False
         self._rebuild_timer = QTimer(self)
         self._rebuild_timer.setSingleShot(True)
@@ -203,9 +204,14 @@ class Inspector(QScrollArea):
             target = ("many", (len(node_ids), len(edge_indices)))
         else:
             target = ("design", None)
-        if target != self.target:
-            self.target = target
-            self.rebuild()
+        if target == self.target:
+            return
+        if target[0] == "many" and self.target[0] == "many" and self._many_label is not None:
+            self.target = target  # only the counts changed: the same page, its text updated
+            self._many_label.setText(_many_text(*target[1]))
+            return
+        self.target = target
+        self.rebuild()
 
     def _on_model_event(self, event: str, payload: dict[str, Any]) -> None:
         if self._applying:
@@ -236,6 +242,7 @@ class Inspector(QScrollArea):
         self.body_layout.setContentsMargins(10, 8, 10, 10)
         self.body_layout.setSpacing(2)
         self.rows = {}
+        self._many_label: QLabel | None = None
         kind, key = self.target
         if kind == "node":
             self._build_node(key)
@@ -244,10 +251,11 @@ class Inspector(QScrollArea):
         elif kind == "many":
             n, e = key
             self.body_layout.addWidget(_section("Selection"))
-            text = QLabel(f"{n} nodes and {e} edges selected.\nDrag to move them together, Delete removes them.")
+            text = QLabel(_many_text(n, e))
             style_label(text, "muted")
             text.setWordWrap(True)
             self.body_layout.addWidget(text)
+            self._many_label = text
         else:
             self._build_design()
         self.body_layout.addStretch(1)
@@ -455,7 +463,7 @@ class Inspector(QScrollArea):
     def _check_workload(self, workload: dict[str, Any]) -> dict[str, Any]:
         from pathlib import Path
 
-        base = self.design.extra.get("_base_dir")
+        base = self.design.base_dir
         validate_workload(workload, "workload", Path(base) if base else None)
         return workload
 
@@ -625,6 +633,10 @@ class Inspector(QScrollArea):
             self.rows[f"budget.{key}"] = FieldRow(
                 grid, 2 * i, unit, row_widget, f"budget.{key}: the most this design may cost", check_one,
                 lambda v, m: self._push(SetSectionCommand(d, "budget", v, m, "Edit budget")))
+
+
+def _many_text(nodes: int, edges: int) -> str:
+    return f"{nodes} nodes and {edges} edges selected.\nDrag to move them together, Delete removes them."
 
 
 def _nonneg(v: Any, name: str) -> float:

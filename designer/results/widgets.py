@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,10 @@ def _ask_path(parent: QWidget, title: str, name: str, filt: str) -> str:
 
 
 # -- plots ---------------------------------------------------------------------------------------------
+LEGEND_COLUMNS = 4
+LEGEND_ROW_PX = 18
+
+
 class ThemedPlot(pg.PlotWidget):
     """A PlotWidget that takes its background, axes and text colours from the Qt palette (light/dark)."""
 
@@ -163,15 +168,37 @@ class ThemedPlot(pg.PlotWidget):
         super().changeEvent(event)
 
     def legend(self) -> Any:
+        """The legend, in a band above the plotting area (never over the data), LEGEND_COLUMNS entries a row."""
         if self.plotItem.legend is None:
-            self.plotItem.addLegend(offset=(-10, 10), labelTextSize="8pt")
+            legend = pg.LegendItem(labelTextSize="8pt", colCount=LEGEND_COLUMNS, horSpacing=12, verSpacing=-6,
+                                   frame=False)
+            self.plotItem.layout.addItem(legend, 0, 1)  # the (empty) title row of the PlotItem
+            self.plotItem.legend = legend
             self.restyle()
         return self.plotItem.legend
+
+    def _fit_legend_row(self) -> None:
+        legend = self.plotItem.legend
+        if legend is None:
+            return
+        rows = math.ceil(len(legend.items) / LEGEND_COLUMNS)
+        self.plotItem.layout.setRowFixedHeight(0, LEGEND_ROW_PX * rows + 2 if rows else 0)
+
+    def addItem(self, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 - pyqtgraph API
+        out = self.plotItem.addItem(*args, **kwargs)
+        self._fit_legend_row()
+        return out
+
+    def plot(self, *args: Any, **kwargs: Any) -> Any:
+        out = self.plotItem.plot(*args, **kwargs)
+        self._fit_legend_row()
+        return out
 
     def clear_all(self) -> None:
         self.plotItem.clear()
         if self.plotItem.legend is not None:
             self.plotItem.legend.clear()
+        self._fit_legend_row()
 
     def curve(
         self,
