@@ -514,7 +514,6 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Discard
 
     def _document_replaced(self) -> None:
-        self.scene.clear_overlays()
         self._update_title()
         self.view.initial_view()
 

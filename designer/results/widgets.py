@@ -172,7 +172,10 @@ class ThemedPlot(pg.PlotWidget):
         if self.plotItem.legend is None:
             legend = pg.LegendItem(labelTextSize="8pt", colCount=LEGEND_COLUMNS, horSpacing=12, verSpacing=-6,
                                    frame=False)
-            self.plotItem.layout.addItem(legend, 0, 1)  # the (empty) title row of the PlotItem
+            # The PlotItem's title row (these plots have no title: the card's heading names them).
+            self.plotItem.layout.removeItem(self.plotItem.titleLabel)
+            self.plotItem.titleLabel.hide()
+            self.plotItem.layout.addItem(legend, 0, 1)
             self.plotItem.legend = legend
             self.restyle()
         return self.plotItem.legend
