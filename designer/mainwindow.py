@@ -47,7 +47,7 @@ from simulation.registry import get_kind
 FILE_FILTER = "genai-sim designs (*.genai.json *.json);;All files (*)"
 MAX_RECENT = 10
 SIDE_WIDTHS = (230, 380)  # palette and inspector columns on first start (px)
-RESULTS_SHARE = 0.34  # of the window height, for the results dock when a run first shows it
+RESULTS_SHARE = 0.32  # of the window height, for the results dock when a run first shows it
 
 
 class MainWindow(QMainWindow):
@@ -151,8 +151,13 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not getattr(self, "_sized_docks", False):
             self._sized_docks = True
-            if not self._had_saved_state:
-                QTimer.singleShot(0, self._initial_dock_sizes)
+            QTimer.singleShot(0, self._first_layout)
+
+    def _first_layout(self) -> None:
+        """Once shown: size the docks (first start), then fit the design into the canvas as it now is."""
+        if not self._had_saved_state:
+            self._initial_dock_sizes()
+        self.view.initial_view()
 
     def set_panels_visible(self, visible: bool) -> None:
         """View ▸ Show Panels: collapse every dock to give the canvas the whole window, and bring them back."""

@@ -242,14 +242,16 @@ class ThemedPlot(pg.PlotWidget):
         self.plotItem.setYRange(-0.6, max(len(values) - 0.4, 0.6), padding=0)
         return item
 
-    def vline(self, x: float, colour: str, label: str = "") -> Any:
-        # The label sits left of the line, near the top, so it is never cut off at the plot's right edge.
+    def vline(self, x: float, colour: str, label: str = "", label_right: bool = False) -> Any:
+        # The label sits left of the line, near the top, so it is never cut off at the plot's right edge;
+        # ``label_right`` for a line near the left edge.
+        anchor = (0, 0) if label_right else (1, 0)
         line = pg.InfiniteLine(
             pos=x,
             angle=90,
             pen=pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DashLine),
             label=label or None,
-            labelOpts={"position": 0.92, "color": colour, "anchors": [(1, 0), (1, 0)]},
+            labelOpts={"position": 0.92, "color": colour, "anchors": [anchor, anchor]},
         )
         self.addItem(line)
         return line
@@ -282,6 +284,18 @@ class ThemedPlot(pg.PlotWidget):
         return region
 
 
+class NoteLabel(QLabel):
+    """A label that is shown only while it has text."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setVisible(bool(text))
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt API
+        super().setText(text)
+        self.setVisible(bool(text))
+
+
 class PlotCard(QWidget):
     """A titled plot with an Export menu (PNG, SVG, and the plotted data as CSV)."""
 
@@ -298,9 +312,11 @@ class PlotCard(QWidget):
         self.title_label.setProperty("role", "heading")
         head.addWidget(self.title_label)
         head.addStretch(1)
-        self.note = QLabel("")
+        # The note gets a line of its own under the title, wrapped: beside the title a long note would either
+        # overlap it or set the card's (and so the results dock's) minimum width.
+        self.note = NoteLabel()
         self.note.setProperty("role", "muted")
-        head.addWidget(self.note)
+        self.note.setWordWrap(True)
         self.export_button = QToolButton(self)
         self.export_button.setText("Export")
         self.export_button.setToolTip(f"Export “{title}” as PNG, SVG or CSV")
@@ -315,6 +331,7 @@ class PlotCard(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.setSpacing(2)
         lay.addLayout(head)
+        lay.addWidget(self.note)
         lay.addWidget(self.plot, 1)
 
     def _slug(self) -> str:

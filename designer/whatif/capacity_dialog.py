@@ -36,6 +36,32 @@ def slo_title(key: str) -> str:
     return key.replace("_max", "").replace("_", " ")
 
 
+LOG_FLOOR = 0.01  # ratios below 1 % of the target are drawn at 1 %
+
+LOAD_TITLES = {"rate_per_s": "arrival rate (req/s)", "requests_per_day": "requests per day",
+               "concurrency": "concurrent users"}
+
+
+def load_title(path: str) -> str:
+    """``workload.arrival.rate_per_s`` → ``arrival rate (req/s)``."""
+    field = path.rsplit(".", 1)[-1]
+    return LOAD_TITLES.get(field, field.replace("_", " "))
+
+
+def log_ticks(lo: float, hi: float) -> list[list[tuple[float, str]]]:
+    """Ticks of a log10 axis in plain numbers (0.1, 1, 10, 100; with 2 and 5 between when the range is
+    short): pyqtgraph's own label every minor tick as 9·10¹."""
+    lo, hi = max(lo, LOG_FLOOR), max(hi, LOG_FLOOR)
+    first, last = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    labelled = (1, 2, 5) if last - first <= 3 else (1,)
+    major, minor = [], []
+    for d in range(first, last + 1):
+        for m in range(1, 10):
+            v = m * 10.0 ** d
+            (major if m in labelled else minor).append((math.log10(v), f"{v:g}" if m in labelled else ""))
+    return [major, minor]
+
+
 def bracket(points: dict[float, Any]) -> tuple[float | None, float | None]:
     """(highest load meeting the SLOs below the lowest that breaks them, that lowest breaking load)."""
     broken = [v for v, p in points.items() if not p.slo_met]
@@ -108,7 +134,10 @@ class CapacityDialog(QDialog):
         # Two lines of text always fit (the label never shrinks below them when the plot takes the space).
         self.answer.setMinimumHeight(2 * self.answer.fontMetrics().lineSpacing() + 6)
         self.answer.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        self.card = PlotCard("SLO metrics vs load (1.0 = at target)", "load", "actual ÷ target")
+        self.card = PlotCard("SLO metrics vs load (1 = at target)", "load", "actual ÷ target (log scale)")
+        # Past capacity a metric runs to tens of times its target: a log scale keeps the loads near the
+        # target, where the answer is, readable.
+        self.card.plot.plotItem.setLogMode(x=False, y=True)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addLayout(buttons)
@@ -173,7 +202,7 @@ class CapacityDialog(QDialog):
         self.draw_points()
 
     def _short_path(self) -> str:
-        return self.path.rsplit(".", 1)[-1] if self.path else "load"
+        return load_title(self.path).split(" (")[0] if self.path else "load"
 
     def _failed(self, message: str) -> None:
         self._idle(f"<span style='color:#c62828'>{message.splitlines()[0]}</span>")
@@ -202,8 +231,10 @@ class CapacityDialog(QDialog):
         assert isinstance(result, CapacityResult)
         self.result = result
         self.points = {float(v): p for v, p in result.points}
-        text = capacity_text(result.to_json()).splitlines()
-        self._idle("<br>".join(text[:2]))
+        text = "<br>".join(capacity_text(result.to_json()).splitlines()[:2])
+        for key in self.data.get("slo") or {}:
+            text = text.replace(key, slo_title(key))  # "E2E p95 breaks first", not e2e_p95_ms
+        self._idle(text)
         self.keep_button.setEnabled(True)
         self.draw(result)
 
@@ -227,7 +258,7 @@ class CapacityDialog(QDialog):
     def draw_points(self, capacity: float | None = None) -> None:
         plot = self.card.plot
         plot.clear_all()
-        plot.plotItem.setLabel("bottom", self.path or "load")
+        plot.plotItem.setLabel("bottom", load_title(self.path) if self.path else "load")
         loads = sorted(self.points)
         x = np.array(loads, float)
         keys = list(self.points[loads[0]].slo) if loads else []
@@ -235,15 +266,22 @@ class CapacityDialog(QDialog):
         for i, key in enumerate(keys):
             y = np.array([self.points[v].slo[key]["mean"] / self.points[v].slo[key]["target"]
                           if self.points[v].slo[key]["target"] else math.nan for v in loads], float)
+            y = np.clip(y, LOG_FLOOR, None)  # a metric at 0 (no errors) sits on the floor of the log axis
             colour = series_colour(self, i)
             plot.curve(x, y, colour, slo_title(key))
             plot.plot(x, y, pen=None, symbol="o", symbolSize=6, symbolBrush=colour)
         for v in loads:
             self.card.data_rows.append([v, *[self.points[v].slo[k]["mean"] for k in keys]])
         if loads:
-            plot.hline(1.0, "#c62828", "target")
+            plot.hline(0.0, "#c62828", "target")  # log10(1): the axis is logarithmic
+            ratios = [self.points[v].slo[k]["mean"] / self.points[v].slo[k]["target"]
+                      for v in loads for k in keys if self.points[v].slo[k]["target"]]
+            ratios = [r for r in ratios if math.isfinite(r)]
+            if ratios:
+                plot.plotItem.getAxis("left").setTicks(log_ticks(min(ratios + [1.0]), max(ratios + [1.0])))
         if capacity is not None:
-            plot.vline(capacity, "#2e7d32", f"capacity {capacity:.4g}")
+            mid = (loads[0] + loads[-1]) / 2 if loads else capacity
+            plot.vline(capacity, "#2e7d32", f"capacity {capacity:.4g}", label_right=capacity < mid)
 
     def draw(self, result: Any) -> None:
         self.path = result.path
