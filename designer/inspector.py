@@ -5,6 +5,7 @@ the form follows the model's change events, so undo/redo refresh it."""
 from __future__ import annotations
 
 import html
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +39,7 @@ from simulation.registry import get_kind
 from simulation.workload import PROCESSES, validate_workload
 
 COMMON_NAMES = {p.name for p in COMMON_PARAMS}
+STASHED_PAGES = 8  # recently shown pages kept (hidden) while the design is unchanged
 LABEL_WIDTH = 130
 NODE_REFERENCE_PARAMS = ("join", "target")
 SLO_METRICS = ("ttft", "tpot", "itl", "e2e")
@@ -186,6 +188,7 @@ class Inspector(QScrollArea):
         self.target: tuple[str, Any] = ("design", None)
         self.rows: dict[str, FieldRow] = {}
         self._many_label: QLabel | None = None
+        self._pages: OrderedDict[tuple[str, Any], tuple[QWidget, dict[str, FieldRow], QLabel | None]] = OrderedDict()
         self._applying = False
         self._rebuild_timer = QTimer(self)
         self._rebuild_timer.setSingleShot(True)
@@ -210,10 +213,13 @@ class Inspector(QScrollArea):
             self.target = target  # only the counts changed: the same page, its text updated
             self._many_label.setText(_many_text(*target[1]))
             return
+        self._stash_page()
         self.target = target
-        self.rebuild()
+        if not self._restore_page():
+            self._build_page()
 
     def _on_model_event(self, event: str, payload: dict[str, Any]) -> None:
+        self._drop_pages()  # any change may show on a stashed page (names, counts, choices)
         if self._applying:
             return  # our own edit: the editor already shows the value, keep focus and cursor
         kind, key = self.target
@@ -233,8 +239,37 @@ class Inspector(QScrollArea):
             self._applying = False
         self.edited.emit()
 
+    # -- stashed pages: clicking back to a node shown a moment ago reuses its widgets -----------------
+    def _stash_page(self) -> None:
+        body = self.takeWidget()
+        if body is None:
+            return
+        self._pages[self.target] = (body, self.rows, self._many_label)
+        self._pages.move_to_end(self.target)
+        while len(self._pages) > STASHED_PAGES:
+            _target, (old, _rows, _label) = self._pages.popitem(last=False)
+            old.deleteLater()
+
+    def _restore_page(self) -> bool:
+        page = self._pages.pop(self.target, None)
+        if page is None:
+            return False
+        body, self.rows, self._many_label = page
+        self.setWidget(body)
+        return True
+
+    def _drop_pages(self) -> None:
+        while self._pages:
+            _target, (old, _rows, _label) = self._pages.popitem()
+            old.deleteLater()
+
     # -- building ----------------------------------------------------------------------------------
     def rebuild(self) -> None:
+        """Build the page afresh (the model, the theme or the form's shape changed)."""
+        self._drop_pages()
+        self._build_page()
+
+    def _build_page(self) -> None:
         scroll = self.verticalScrollBar().value()
         body = QWidget()
         body.setObjectName("inspector_body")

@@ -158,13 +158,35 @@ def test_features_take_the_document_not_the_window() -> None:
 def test_select_all_rebuilds_the_inspector_once(rag_window, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     w = rag_window
     calls: list[int] = []
-    original = w.inspector.rebuild
-    monkeypatch.setattr(w.inspector, "rebuild", lambda: (calls.append(1), original()))
+    original = w.inspector._build_page
+    monkeypatch.setattr(w.inspector, "_build_page", lambda: (calls.append(1), original()))
     w.select_all()
     qtbot.waitUntil(lambda: w.inspector.target[0] == "many", timeout=2000)
     qtbot.wait(20)
     assert len(calls) == 1
     assert w.inspector.target == ("many", (len(w.design.nodes), 0))
+
+
+def test_the_inspector_reuses_a_page_shown_a_moment_ago(rag_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    w = rag_window
+    w.scene.select_nodes(["vdb"])
+    qtbot.waitUntil(lambda: w.inspector.target == ("node", "vdb"), timeout=2000)
+    vdb_page = w.inspector.widget()
+    w.scene.select_nodes(["llm"])
+    qtbot.waitUntil(lambda: w.inspector.target == ("node", "llm"), timeout=2000)
+    w.scene.select_nodes(["vdb"])
+    qtbot.waitUntil(lambda: w.inspector.target == ("node", "vdb"), timeout=2000)
+    assert w.inspector.widget() is vdb_page  # the same widgets, not a rebuild
+    assert w.inspector.rows["name"].editor.text() == w.design.node("vdb").name
+    # A change to the design retires the stashed pages: the next visit builds from the model.
+    w.scene.select_nodes(["llm"])
+    qtbot.waitUntil(lambda: w.inspector.target == ("node", "llm"), timeout=2000)
+    w.undo_stack.push(SetParamCommand(w.design, "vdb", "top_k", 17))
+    w.scene.select_nodes(["vdb"])
+    qtbot.waitUntil(lambda: w.inspector.target == ("node", "vdb"), timeout=2000)
+    qtbot.wait(20)
+    assert w.inspector.widget() is not vdb_page
+    assert w.inspector.rows["top_k"].editor.value() == 17
 
 
 # -- File ▸ Export Report… --------------------------------------------------------------------------------
