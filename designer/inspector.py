@@ -219,6 +219,8 @@ class Inspector(QScrollArea):
             self._build_page()
 
     def _on_model_event(self, event: str, payload: dict[str, Any]) -> None:
+        if event == "extra_changed":
+            return  # kept results and sweeps: nothing the inspector shows (and no rebuild under the cursor)
         self._drop_pages()  # any change may show on a stashed page (names, counts, choices)
         if self._applying:
             return  # our own edit: the editor already shows the value, keep focus and cursor

@@ -66,10 +66,15 @@ def metric_title(key: str) -> str:
 
 
 def axis_title(path: str) -> str:
-    """``nodes.llm.params.replicas`` → ``llm · replicas``; ``workload.arrival.rate_per_s`` → ``rate per s``."""
+    """``nodes.llm.params.replicas`` → ``llm · replicas``; ``workload.arrival.rate_per_s`` → ``arrival rate
+    (req/s)``."""
     parts = path.split(".")
     if len(parts) == 4 and parts[0] == "nodes" and parts[2] == "params":
         return f"{parts[1]} · {parts[3].replace('_', ' ')}"
+    if path.startswith("workload.arrival."):
+        from designer.whatif.capacity_dialog import load_title
+
+        return load_title(path)
     return parts[-1].replace("_", " ")
 
 
@@ -430,7 +435,7 @@ class SweepDialog(QDialog):
                 cells.append(format_mean_ci(mean, ci))
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if j >= len(r.axes):
+                if j > len(r.axes):  # the figures: right-aligned, so the digits line up
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()

@@ -86,7 +86,7 @@ def test_sweep_dialog_runs_plots_stores_and_opens_a_point(mmc_window, qtbot):
     assert len(dialog.metric_card.data_rows) == 5 and dialog.table.rowCount() == 4
     assert len(dialog.pareto_scatter.points()) == 4
     headers = [dialog.table.horizontalHeaderItem(i).text() for i in range(dialog.table.columnCount())]
-    assert headers[:3] == ["svc · concurrency", "rate per s", "SLOs met"]
+    assert headers[:3] == ["svc · concurrency", "arrival rate (req/s)", "SLOs met"]
     assert headers[3].startswith("E2E p95 (ms)") and "_" not in "".join(headers)
     # The results are only shown: the design is untouched, no save prompt, until the user keeps them.
     assert "sweeps" not in window.design.extra and window.undo_stack.isClean()
