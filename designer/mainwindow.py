@@ -120,7 +120,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(right, self.run_dock)
         self.addDockWidget(bottom, self.results_dock)
         self.results_dock.hide()  # empty until the first run: the canvas takes the space
-        self.run_session.controller.started.connect(self._show_results_dock)
+        self.run_session.results_shown.connect(self._show_results_dock)
         self.run_session.dock_added.connect(self._add_feature_dock)
 
     def _add_feature_dock(self, dock: QDockWidget) -> None:
@@ -134,7 +134,8 @@ class MainWindow(QMainWindow):
         if dock.isVisible() or dock.isFloating():
             return
         dock.show()
-        if not getattr(self, "_results_sized", False):  # first show: a fixed share, later the user's size
+        if not self._had_saved_state and not getattr(self, "_results_sized", False):
+            # first show on a first start: a fixed share; later the user's size
             self._results_sized = True
             self.resizeDocks([dock], [int(self.height() * RESULTS_SHARE)], Qt.Orientation.Vertical)
 
@@ -340,6 +341,7 @@ class MainWindow(QMainWindow):
         self._restored_state = isinstance(state, QByteArray) and not state.isEmpty()
         if self._restored_state:
             self.restoreState(state)
+            self.results_dock.hide()  # an empty results dock takes no room; the first run brings it back
 
     def _save_state(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())

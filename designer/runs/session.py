@@ -27,6 +27,7 @@ class RunSession(QObject):
 
     message = Signal(str, bool)
     node_selected = Signal(str)
+    results_shown = Signal()  # the results dock has a run to show (the window makes room for it)
     dock_added = Signal(QDockWidget)
 
     def __init__(self, document: DesignDocument, scene: DesignScene, parent: QWidget) -> None:
@@ -178,6 +179,7 @@ class RunSession(QObject):
 
     def _started(self, run: RunData) -> None:
         self.latest = run
+        self.results_shown.emit()
         self.panel.set_running(True)
         self.run_action.setEnabled(False)
         self.stop_action.setEnabled(True)
@@ -234,6 +236,8 @@ class RunSession(QObject):
     # -- showing --------------------------------------------------------------------------------
     def show_run(self, run: RunData | None) -> None:
         self.latest = run
+        if run is not None:
+            self.results_shown.emit()
         self.view.show_run(run)
         apply_overlay(self.scene, run)
         self.panel.show_slos(self.design.slo, run if run is not None and run.finished else None)
