@@ -36,6 +36,12 @@ def _call(fn: Callable[[Any], Any], task: Any) -> Any:
     return fn(task)
 
 
+def _kill_workers(pool: Any) -> None:
+    for process in list(getattr(pool, "_pool", [])):  # SIGTERM the runs first, then let the pool tidy up
+        process.terminate()
+    pool.terminate()
+
+
 class CancellableProcessExecutor:
     """The what-if executor protocol (``workers``, ``map``, ``close``) on a spawn ``multiprocessing.Pool``,
     plus ``abort()``: terminate the workers now. With one worker the runs happen in the calling thread."""
@@ -46,6 +52,7 @@ class CancellableProcessExecutor:
         self.workers = max(1, int(workers))
         self._pool: Any = None
         self._aborted = threading.Event()
+        self.finished: list[tuple[Any, Any]] = []  # (task, result) as each run ends: what a cancel keeps
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any],
             progress: Callable[[int, int], None] | None = None) -> list[Any]:
@@ -55,6 +62,7 @@ class CancellableProcessExecutor:
             out = []
             for i, task in enumerate(tasks, 1):
                 out.append(fn(task))
+                self.finished.append((task, out[-1]))
                 if self._aborted.is_set():
                     raise Cancelled
                 if progress:
@@ -70,6 +78,7 @@ class CancellableProcessExecutor:
                 raise Cancelled
             for i in [i for i, r in pending.items() if r.ready()]:
                 out[i] = pending.pop(i).get()  # re-raises a worker's exception here
+                self.finished.append((tasks[i], out[i]))
                 done += 1
                 if progress:
                     progress(done, len(tasks))
@@ -78,11 +87,12 @@ class CancellableProcessExecutor:
         return out
 
     def abort(self) -> None:
-        """Stop every run now (from any thread); later ``map`` calls raise ``Cancelled``."""
+        """Stop every run now (from any thread, returning at once); later ``map`` calls raise ``Cancelled``."""
         self._aborted.set()
         pool, self._pool = self._pool, None
         if pool is not None:
-            pool.terminate()
+            # Pool.terminate joins its handler threads (seconds): off the caller's (the UI's) thread.
+            threading.Thread(target=_kill_workers, args=(pool,), name="whatif-abort", daemon=True).start()
 
     def close(self) -> None:
         pool, self._pool = self._pool, None
@@ -149,6 +159,12 @@ class WhatIfJob(QObject):
         self._poll()  # deliver what had finished before the cancel
         self._end()
         self.cancelled.emit()
+
+    def finished_runs(self) -> list[tuple[Any, Any]]:
+        """(task, result) of every run that ended before now (a cancel keeps these)."""
+        with self._lock:
+            executor = self._executor
+        return list(executor.finished) if executor is not None else []
 
     def _end(self) -> None:
         self._finished = True

@@ -97,6 +97,25 @@ def format_mean_ci(mean: float, ci: float) -> str:
     return text
 
 
+def partial_sweep(data: dict[str, Any], axes: list[Any], replications: int, duration_s: float,
+                  finished: list[tuple[Any, Any]]) -> Any:
+    """The sweep of the points whose replications all finished before a cancel (``finished``: the executor's
+    (RunTask, run summary) pairs), in grid order; None when no point is complete."""
+    from simulation.analysis.sweep import PointResult, SweepResult, grid
+
+    points = grid(axes)
+    runs: dict[int, dict[int, Any]] = {}
+    for task, result in finished:
+        runs.setdefault(task.point, {})[task.replication] = result
+    slo = dict(data.get("slo") or {})
+    done = [PointResult(i, points[i], [runs[i][r] for r in range(replications)]).finish(slo)
+            for i in sorted(runs) if len(runs[i]) == replications and i < len(points)]
+    if not done:
+        return None
+    seed = int((data.get("workload") or {}).get("seed", 0))
+    return SweepResult(str(data.get("name", "")), axes, replications, seed, duration_s, True, slo, done)
+
+
 # -- choices (plain functions: tested without running anything) ------------------------------------------
 def parameter_choices(data: dict[str, Any], node_id: str) -> list[tuple[str, str, Any]]:
     """(dotted path, label, Param or None) of the sweepable parameters of one node, or of the workload."""
@@ -237,6 +256,7 @@ class SweepDialog(QDialog):
         self.data, self.base_dir = actions.design_snapshot()
         self.result: Any = None
         self.job: Any = None
+        self._running_axes: list[Any] = []
         self.resize(1100, 720)
         selected = actions.selected_node()
 
@@ -348,6 +368,8 @@ class SweepDialog(QDialog):
         def work(executor: Any, progress: Any) -> Any:
             return sweep(data, axes, reps, None, duration, executor, True, progress, base_dir)
 
+        self._running_axes = axes
+        self.result = None
         self.progress.setRange(0, n_runs)
         self.progress.setValue(0)
         self.status.setText(f"Running {n_runs} simulations: 0 done…")
@@ -372,9 +394,18 @@ class SweepDialog(QDialog):
         self.status.setText(f"Running {total} simulations: {done} done…")
 
     def _cancelled(self) -> None:
-        done, total = self.progress.value(), self.progress.maximum()
-        self._idle(f"Cancelled after {done} of {total} simulations; a sweep keeps no partial grid, "
-                   "so nothing was plotted.")
+        runs = self.job.finished_runs() if self.job is not None else []
+        total = self.progress.maximum()
+        self.progress.setValue(len(runs))
+        partial = partial_sweep(self.data, self._running_axes, self.replications.value(), self.duration.value(),
+                                runs)
+        if partial is None:
+            self._idle(f"Cancelled after {len(runs)} of {total} simulations; no point had all its replications "
+                       "yet, so there is nothing to show.")
+            return
+        self.show_result(partial)
+        self._idle(f"Cancelled after {len(runs)} of {total} simulations. The {len(partial.points)} points whose "
+                   "replications all finished are shown (a partial grid is not kept in the design).")
 
     def _idle(self, text: str) -> None:
         self.run_button.setEnabled(True)
@@ -458,7 +489,7 @@ class SweepDialog(QDialog):
         plot = card.plot
         plot.clear_all()
         a1 = r.axes[0]
-        x, ticks = self._x_values(a1)
+        x_all, ticks = self._x_values(a1)
         plot.plotItem.getAxis("bottom").setTicks([ticks] if ticks else None)
         plot.plotItem.setLabel("bottom", axis_title(a1.path))
         plot.plotItem.setLabel("left", metric_title(metric))
@@ -466,6 +497,10 @@ class SweepDialog(QDialog):
         card.data_rows = [[a1.path, *([r.axes[1].path] if len(r.axes) > 1 else []), metric, "ci95"]]
         for gi, g in enumerate(groups):
             pts = [p for p in r.points if len(r.axes) == 1 or p.assignments[r.axes[1].path] == g]
+            if not pts:
+                continue  # a cancelled sweep: this curve had no finished point
+            # x of the points present (a cancelled sweep may lack some of the axis's values)
+            x = np.array([x_all[a1.values.index(p.assignments[a1.path])] for p in pts], float)
             y = np.array([p.mean.get(metric, math.nan) for p in pts], float)
             ci = np.array([p.ci95.get(metric, math.nan) for p in pts], float)
             colour = series_colour(self, gi)

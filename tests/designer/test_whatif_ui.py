@@ -15,6 +15,7 @@ from designer.whatif.sweep_dialog import (
     metric_title,
     parameter_choices,
     pareto_indices,
+    partial_sweep,
     suggest_values,
 )
 from simulation.registry import get_kind
@@ -43,6 +44,20 @@ def test_pareto_indices():
     costs = [10.0, 20.0, 30.0, 15.0, float("nan")]
     lats = [900.0, 500.0, 450.0, 950.0, 1.0]
     assert pareto_indices(costs, lats) == [0, 1, 2]
+
+
+def test_partial_sweep_keeps_only_points_with_every_replication():
+    from types import SimpleNamespace
+
+    from simulation.analysis.sweep import Axis
+
+    data = json.loads(MMC.read_text())
+    axes = [Axis("nodes.svc.params.concurrency", [4, 6, 8])]
+    run = {"e2e_p95_ms": 100.0, "error_rate": 0.0}
+    finished = [(SimpleNamespace(point=p, replication=r), run) for p, r in ((0, 0), (1, 1), (0, 1), (2, 0))]
+    partial = partial_sweep(data, axes, 2, 60.0, finished)
+    assert [p.assignments for p in partial.points] == [{"nodes.svc.params.concurrency": 4}]
+    assert partial_sweep(data, axes, 2, 60.0, finished[:1]) is None
 
 
 def test_sweep_table_numbers_and_titles_read_like_a_report():
@@ -161,4 +176,31 @@ def test_capacity_cancel_is_immediate_and_keeps_finished_probes(mmc_window, qtbo
     assert dialog.run_button.isEnabled() and not dialog.progress.isVisible()
     assert "Cancelled" in dialog.answer.text() and "stay plotted" in dialog.answer.text()
     assert len(dialog.card.data_rows) >= 2 and dialog.result is None and not dialog.keep_button.isEnabled()
+    assert "sweeps" not in window.design.extra and window.undo_stack.isClean()
+
+
+def test_sweep_cancel_is_immediate_and_shows_the_finished_points(mmc_window, qtbot):
+    import time
+
+    window, actions = mmc_window
+    dialog = actions.open_sweep()
+    qtbot.addWidget(dialog)
+    dialog.axis1.select("svc", "nodes.svc.params.concurrency", "4,6,8,10")
+    dialog.replications.setValue(2)
+    dialog.duration.setValue(400)
+    dialog.workers.setValue(2)
+    dialog.run_button.click()
+    def a_point_is_complete() -> bool:
+        done = [t.point for t, _r in dialog.job.finished_runs()]
+        return any(done.count(p) == 2 for p in set(done))
+
+    qtbot.waitUntil(a_point_is_complete, timeout=90000)
+    assert "done…" in dialog.status.text()  # the line counts the runs as the bar does
+    started = time.perf_counter()
+    dialog.cancel_button.click()
+    assert time.perf_counter() - started < 1.0
+    assert dialog.run_button.isEnabled() and "Cancelled after" in dialog.status.text()
+    assert dialog.result is not None and 1 <= len(dialog.result.points) < 4
+    assert dialog.table.rowCount() == len(dialog.result.points)
+    assert not dialog.keep_button.isEnabled()
     assert "sweeps" not in window.design.extra and window.undo_stack.isClean()
