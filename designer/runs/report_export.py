@@ -45,8 +45,7 @@ def export_worker(data: dict[str, Any], base_dir: str | None, out: str, answers:
         design.base_dir = base_dir
         last = [0.0]
 
-        def progress(now: float, total: float) -> None:
-            fraction = now / total if total else 0.0
+        def progress(fraction: float, _sim_t: float) -> None:  # the engine's (share done, simulated s)
             if fraction - last[0] >= 0.02:
                 last[0] = fraction
                 answers.put(("progress", fraction))

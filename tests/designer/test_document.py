@@ -205,13 +205,16 @@ def test_export_report_writes_the_file_in_the_background(window, qtbot, tmp_path
     timer.start(20)
     out = tmp_path / "report.html"
     done: list[str] = []
+    messages: list[str] = []
     exporter.finished.connect(done.append)
+    exporter.message.connect(messages.append)
     started = time.perf_counter()
     assert exporter.start(out)
     assert time.perf_counter() - started < 0.5  # the UI thread only starts the process
     qtbot.waitUntil(lambda: bool(done), timeout=120_000)
     timer.stop()
     assert done == [str(out)] and out.stat().st_size > 10_000
+    assert any("simulating" in m and "%" in m for m in messages) and messages[-1].startswith("Report written")
     assert "<html" in out.read_text(encoding="utf-8")[:500].lower()
     # The event loop kept running while the report was written: no gap between ticks near the run's length.
     gaps = [b - a for a, b in zip(ticks, ticks[1:])]
