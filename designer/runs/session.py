@@ -45,6 +45,7 @@ class RunSession(QObject):
         self.compare_dialog: Any = None
         self.calibrate_dialog: Any = None
         self._queue: list[dict[str, Any]] = []  # runs queued by the chaos panel (healthy, then faults)
+        self._orphan: RunData | None = None  # a run of the design that was open before: ignored as it ends
         self._build_actions()
         self.controller.started.connect(self._started)
         self.controller.progressed.connect(self._progressed)
@@ -112,7 +113,8 @@ class RunSession(QObject):
     def _design_opened(self) -> None:
         """Another design fills the document: the panel starts afresh and shows its kept results, if any."""
         design = self.design
-        if self.controller.running:  # its figures would not match the canvas
+        if self.controller.running:  # its figures would not match the canvas: stop it and never show it
+            self._orphan = self.controller.current
             self.stop()
         self._queue.clear()
         self.panel.reset()
@@ -188,7 +190,8 @@ class RunSession(QObject):
         self._say(f"Running {run.label}…")
 
     def _progressed(self, run: RunData, eta: float) -> None:
-        self.panel.set_progress(run.fraction, eta)
+        if run is not self._orphan:
+            self.panel.set_progress(run.fraction, eta)
 
     def _partial(self, run: RunData) -> None:
         if run is self.latest:
@@ -202,6 +205,9 @@ class RunSession(QObject):
 
     def _finished(self, run: RunData) -> None:
         self._idle()
+        if run is self._orphan:
+            self._orphan = None
+            return
         self.panel.update_run(run)
         if run.status == "done":
             self.panel.set_progress(1.0, 0.0)
@@ -223,6 +229,9 @@ class RunSession(QObject):
     def _failed(self, run: RunData, message: str) -> None:
         self._idle()
         self._queue.clear()
+        if run is self._orphan:
+            self._orphan = None
+            return
         self.panel.update_run(run)
         self.panel.eta.setText("")
         self.show_run(run)

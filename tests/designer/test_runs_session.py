@@ -289,3 +289,15 @@ def test_deferred_tab_draws_after_the_cards_are_deleted_do_nothing(qtbot: Any) -
     shiboken6.delete(view.cards["queue"])
     qtbot.wait(50)  # pytest-qt fails the test on any exception raised inside the event loop
     assert not view._widgets_alive()
+
+
+def test_opening_another_design_mid_run_stops_it_and_shows_nothing_of_it(qtbot: Any) -> None:
+    window, session = make_window(qtbot, long_design())
+    first = session.run()
+    qtbot.waitUntil(lambda: first.fraction > 0, timeout=RUN_TIMEOUT_MS)
+    window.document.replace(load_design(RAG))
+    qtbot.waitUntil(lambda: not session.controller.running, timeout=5000)
+    qtbot.wait(200)  # the stopped run's last messages arrive and are ignored
+    assert session.latest is None and session.view.run is None
+    assert session.panel.runs.count() == 0 and session.panel.progress.value() == 0
+    assert session.panel.run_button.isEnabled() and not window.scene.overlays
