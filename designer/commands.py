@@ -218,3 +218,20 @@ class SetSectionCommand(_MergeableCommand):
 
     def undo(self) -> None:
         self.design.set_section(self.section, self.old)
+
+
+class SetExtraCommand(QUndoCommand):
+    """Sets (``value=None``: drops) a kept section of the design file, e.g. run ``results`` or ``sweeps``,
+    through the model so views hear of it; undoable, so keeping results is an unsaved change like any edit."""
+
+    def __init__(self, design: Design, key: str, value: Any, text: str) -> None:
+        super().__init__(text)
+        self.design, self.key = design, key
+        self.old = copy.deepcopy(design.extra.get(key))
+        self.new = copy.deepcopy(value)
+
+    def redo(self) -> None:
+        self.design.set_extra(self.key, self.new)
+
+    def undo(self) -> None:
+        self.design.set_extra(self.key, self.old)

@@ -52,6 +52,9 @@ class Design:
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # "results", "sweeps", "notes" kept on save
+    # The folder relative file names (traces, empirical samples) resolve against: where the design was
+    # loaded from. Never saved (it describes this copy, not the design) and not compared.
+    base_dir: str | None = field(default=None, repr=False, compare=False)
     _listeners: list[Listener] = field(default_factory=list, repr=False, compare=False)
 
     # -- observation ---------------------------------------------------------------------------
@@ -163,9 +166,17 @@ class Design:
         setattr(self, section, copy.deepcopy(value))
         self._emit("design_changed", field=section)
 
+    def set_extra(self, key: str, value: Any) -> None:
+        """Set (``value=None``: remove) one kept section such as ``results`` or ``sweeps``."""
+        if value is None:
+            self.extra.pop(key, None)
+        else:
+            self.extra[key] = copy.deepcopy(value)
+        self._emit("extra_changed", key=key)
+
     def replace_with(self, other: Design) -> None:
         """Take over another design's content (open, revert) and tell views to rebuild."""
-        for name in ("name", "description", "workload", "slo", "budget", "nodes", "edges", "extra"):
+        for name in ("name", "description", "workload", "slo", "budget", "nodes", "edges", "extra", "base_dir"):
             setattr(self, name, getattr(other, name))
         self._emit("reset")
 
@@ -173,4 +184,5 @@ class Design:
         twin = Design()
         for name in ("name", "description", "workload", "slo", "budget", "nodes", "edges", "extra"):
             setattr(twin, name, copy.deepcopy(getattr(self, name)))
+        twin.base_dir = self.base_dir
         return twin

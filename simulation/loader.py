@@ -116,7 +116,7 @@ def load_design(source: str | Path | dict[str, Any], *, check_catalogs: bool = T
         _check_depth(source)  # before deepcopy, which would overflow the stack on deep nesting
         data = copy.deepcopy(source)
     design = design_from_dict(data, base_dir=base_dir, check_catalogs=check_catalogs)
-    design.extra["_base_dir"] = str(base_dir) if base_dir else None
+    design.base_dir = str(base_dir) if base_dir else None
     return design
 
 

@@ -682,9 +682,16 @@ def _esc(text: str) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+RESULTS_MIN_SIZE = (360, 180)
+
+
 class ResultsDock(QDockWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Results", parent)
         self.setObjectName("ResultsDock")
         self.view = ResultsView(self)
+        # A fixed minimum, not the content's: what a tab draws (long node names in the utilisation bars, wide
+        # tables) must never widen the dock, which would make the main window squeeze the palette and the
+        # inspector. Content narrower than this is clipped by its own card instead.
+        self.view.setMinimumSize(*RESULTS_MIN_SIZE)
         self.setWidget(self.view)

@@ -165,7 +165,7 @@ def run_task(task: RunTask) -> dict[str, float]:
     from simulation.loader import load_design
 
     design = load_design(task.design)
-    design.extra["_base_dir"] = task.base_dir
+    design.base_dir = task.base_dir
     result = Simulation(design, seed=task.seed, duration_s=task.duration_s, record_hops=False).run()
     return summarize_run(result)
 

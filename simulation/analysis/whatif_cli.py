@@ -32,7 +32,7 @@ def _design_data(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
     from simulation.run import load_with_overrides
 
     design = load_with_overrides(args.file, getattr(args, "fixed", []) or [])
-    return design_to_dict(design), design.extra.get("_base_dir")
+    return design_to_dict(design), design.base_dir
 
 
 def _executor(args: argparse.Namespace) -> Any:

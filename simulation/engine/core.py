@@ -93,7 +93,7 @@ class Simulation:
         problems = structural_errors(design)
         if problems:
             raise DesignError(problems[0])
-        base = design.extra.get("_base_dir")
+        base = design.base_dir
         self.base_dir = Path(base) if base else None
         self.runtimes: dict[str, NodeRuntime] = {}
         for node in design.nodes:

@@ -68,3 +68,38 @@ def test_theme_switch_recolours_the_plots(qtbot: Any, rag_window: Any) -> None:
     qtbot.waitUntil(lambda: plot.backgroundBrush().color().name() != light_bg, timeout=3000)
     assert plot.backgroundBrush().color().lightness() < 100
     window.set_theme("light")
+
+
+def test_dock_layout_is_stable_across_results_tabs(qtbot: Any, rag_window: Any) -> None:
+    """No space for an empty results dock before a run; after it, switching tabs never reflows the window."""
+    window = rag_window
+    window.resize(1440, 900)
+    window._initial_dock_sizes()
+    qtbot.wait(50)
+    session = window.run_session
+    assert not window.results_dock.isVisible()  # before the first run the canvas has the space
+    canvas_before = window.view.width() * window.view.height()
+    session.run()
+    wait_idle(qtbot, session)
+    assert window.results_dock.isVisible()
+
+    def layout() -> tuple[int, ...]:
+        return (window.palette_dock.width(), window.inspector_dock.width(), window.view.width(),
+                window.view.height(), window.results_dock.height())
+
+    qtbot.wait(50)
+    first = layout()
+    assert first[0] >= 200 and first[1] >= 300  # readable side columns
+    for i in range(session.view.tabs.count()):
+        session.view.tabs.setCurrentIndex(i)
+        qtbot.waitUntil(lambda: not session.view.stale_tabs, timeout=5000)
+        qtbot.wait(30)
+        assert layout() == first, (session.view.tabs.tabText(i), layout(), first)
+    # View ▸ Show Panels collapses every dock for the canvas alone, and brings the same ones back.
+    window.actions_by_name["show_panels"].setChecked(False)
+    qtbot.wait(30)
+    assert not window.palette_dock.isVisible() and not window.results_dock.isVisible()
+    assert window.view.width() * window.view.height() > canvas_before
+    window.actions_by_name["show_panels"].setChecked(True)
+    qtbot.wait(30)
+    assert window.palette_dock.isVisible() and window.results_dock.isVisible()
