@@ -53,6 +53,8 @@ def apply_overlay(window: Any, run: RunData | None) -> None:
     scene = getattr(window, "scene", None)
     if scene is None or not hasattr(scene, "set_node_overlay"):
         return
+    if hasattr(scene, "set_run_review"):  # the status bar counts the run's review findings too
+        scene.set_run_review(run.review() if run is not None and run.status != "error" else [])
     if run is None or run.status == "error":
         if hasattr(scene, "clear_overlays"):
             scene.clear_overlays()
