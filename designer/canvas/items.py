@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
@@ -146,7 +147,7 @@ def _is_vector(painter: QPainter) -> bool:
 
 TITLE_PX = 12  # the title's size at 100 % zoom
 TITLE_LINE = 15.0  # one title line at 100 %: a card grows by this for each line after the first
-MAX_TITLE_LINES = 3
+MAX_TITLE_LINES = 4
 LEGIBLE_PX = (10, 9, 8)  # zoomed out, the title keeps at least this many screen pixels (tried in order)
 FULL_DETAIL = 0.79  # from this zoom the 12 px title is >= 9.5 screen px: the full card is drawn
 WIDE_OVERFLOW = 22.0  # far out, a title may spill this far past each side of its card (into the gap)
@@ -164,24 +165,28 @@ class FarLayout:
 
 def far_layout(title: str, card_h: float, scale: float) -> FarLayout:
     """Choose the zoomed-out content of a card for ``scale`` screen pixels per scene pixel."""
-    words = title.split()
+    squeezed = title.replace(" ", "")
     for screen_px in LEGIBLE_PX:
-        px = max(TITLE_PX, round(screen_px / scale))
+        px = max(TITLE_PX, math.ceil(screen_px / scale))
         _, fm = title_font(px)
         line_h = fm.height()
         for icon, subtitle, width in ((True, True, NODE_W - 12), (True, False, NODE_W - 12),
                                       (False, False, NODE_W - 12), (False, False, NODE_W + 2 * WIDE_OVERFLOW)):
-            room = card_h - 10 - (ICON + 6 if icon else 0) - (max(10, 8 / scale) * 1.3 if subtitle else 0)
+            # The widest variant may also spill a little above and below the card, into the gap between rows.
+            spill = 2 * WIDE_OVERFLOW if width > NODE_W else 0
+            room = card_h + spill - 10 - (ICON + 6 if icon else 0) - (max(10, 8 / scale) * 1.3 if subtitle else 0)
             max_lines = int(room // line_h)
             if max_lines < 1:
                 continue
+            if icon and scale < DETAIL_LOD:
+                continue  # far out (tinted boxes) no card shows an icon: they would only on some cards
             lines = wrap(title, fm, width, 50)
-            if len(lines) <= max_lines and (" ".join(lines).split() == words or len(lines) == 1):
+            if len(lines) <= max_lines and ("".join(lines).replace(" ", "") == squeezed or len(lines) == 1):
                 if all(fm.horizontalAdvance(line) <= width + 0.5 for line in lines):
                     return FarLayout(px, lines, icon, subtitle, width)
-    px = max(TITLE_PX, round(LEGIBLE_PX[-1] / scale))
+    px = max(TITLE_PX, math.ceil(LEGIBLE_PX[-1] / scale))
     _, fm = title_font(px)
-    rows = max(1, int((card_h - 10) // fm.height()))
+    rows = max(1, int((card_h + 2 * WIDE_OVERFLOW - 10) // fm.height()))
     return FarLayout(px, wrap(title, fm, NODE_W + 2 * WIDE_OVERFLOW, rows), False, False, NODE_W + 2 * WIDE_OVERFLOW)
 
 

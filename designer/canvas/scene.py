@@ -144,11 +144,13 @@ class DesignScene(QGraphicsScene):
             lanes = dict(zip(map(id, back), routing.assign_lanes(spans)))
             out_rank: dict[int, int] = {}
             in_rank: dict[int, int] = {}
-            for ranks, end in ((out_rank, "source"), (in_rank, "target")):
-                by_card: dict[int, list[EdgeItem]] = {}
+            for ranks, port in ((out_rank, lambda e: e.source.out_port().x()),
+                                (in_rank, lambda e: e.target.in_port().x())):
+                # Cards stacked in one column share the x of their ports: rank over the column, not the card.
+                by_column: dict[int, list[EdgeItem]] = {}
                 for e in back:
-                    by_card.setdefault(id(getattr(e, end)), []).append(e)
-                for members in by_card.values():
+                    by_column.setdefault(round(port(e)), []).append(e)
+                for members in by_column.values():
                     # The outermost lane turns farthest from the card, so vertical runs never cross.
                     for rank, e in enumerate(sorted(members, key=lambda m: lanes[id(m)])):
                         ranks[id(e)] = rank

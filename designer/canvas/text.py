@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from PySide6.QtCore import Qt
@@ -19,37 +20,46 @@ def title_font(px: int) -> tuple[QFont, QFontMetricsF]:
     return font, QFontMetricsF(font)
 
 
+def _pieces(text: str) -> list[tuple[str, bool]]:
+    """Words split after hyphens and slashes too ("Llama-3.1-70B" may break as "Llama-3.1-" / "70B"),
+    each with whether a space comes before it."""
+    out: list[tuple[str, bool]] = []
+    for word in text.split():
+        parts = re.findall(r"[^-/]*[-/]+|[^-/]+$", word) or [word]
+        for i, part in enumerate(parts):
+            out.append((part, i == 0))
+    return out
+
+
 def wrap(text: str, metrics: QFontMetricsF, width: float, max_lines: int) -> list[str]:
-    """Greedy word wrap into at most ``max_lines`` lines of ``width``; a word wider than a line is broken
-    at characters; only what still does not fit after ``max_lines`` is elided (with "…")."""
-    words = text.split()
-    if not words:
+    """Greedy word wrap into at most ``max_lines`` lines of ``width``, breaking at spaces, then after
+    hyphens and slashes, and inside a word only when one piece is wider than a line; what still does not
+    fit after ``max_lines`` is elided (with "…")."""
+    pending = _pieces(text)
+    if not pending:
         return [""]
     lines: list[str] = []
     current = ""
-    pending = list(words)
     while pending:
-        word = pending.pop(0)
-        candidate = f"{current} {word}" if current else word
+        piece, spaced = pending.pop(0)
+        candidate = (f"{current} {piece}" if spaced else current + piece) if current else piece
         if metrics.horizontalAdvance(candidate) <= width:
             current = candidate
             continue
         if current:
             lines.append(current)
             current = ""
-            pending.insert(0, word)
-        else:  # one word longer than the line: break it where it overflows
-            cut = max(1, _fit_chars(word, metrics, width))
-            lines.append(word[:cut])
-            pending.insert(0, word[cut:])
+            pending.insert(0, (piece, spaced))
+        else:  # one piece longer than the line: break it where it overflows
+            cut = max(1, _fit_chars(piece, metrics, width))
+            lines.append(piece[:cut])
+            pending.insert(0, (piece[cut:], False))
         if len(lines) == max_lines:
-            rest = " ".join(([current] if current else []) + pending)
-            if rest:
-                lines[-1] = metrics.elidedText(f"{lines[-1]} {rest}", ELIDE, width)
+            rest = current + "".join((" " if sp else "") + p for p, sp in pending)
+            if rest.strip():
+                lines[-1] = metrics.elidedText(f"{lines[-1]} {rest.strip()}", ELIDE, width)
             return lines
     lines.append(current)
-    if len(lines) > max_lines:
-        lines = lines[: max_lines - 1] + [metrics.elidedText(" ".join(lines[max_lines - 1:]), ELIDE, width)]
     return lines
 
 
