@@ -22,7 +22,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QStyleOptionGraphicsItem, QWidget
 
 from designer.canvas import routing
-from designer.canvas.text import title_font, wrap
+from designer.canvas.text import breaks_cleanly, title_font, wrap
 from designer.icons import kind_pixmap, renderer
 from designer.theme import DASHED_OUTCOMES, GROUP_COLOURS, OUTCOME_COLOURS, Theme
 
@@ -150,7 +150,8 @@ TITLE_LINE = 15.0  # one title line at 100 %: a card grows by this for each line
 MAX_TITLE_LINES = 4
 LEGIBLE_PX = (10, 9, 8)  # zoomed out, the title keeps at least this many screen pixels (tried in order)
 FULL_DETAIL = 0.79  # from this zoom the 12 px title is >= 9.5 screen px: the full card is drawn
-WIDE_OVERFLOW = 22.0  # far out, a title may spill this far past each side of its card (into the gap)
+WIDE_OVERFLOW = 30.0  # far out, a title may spill this far past each side of its card (into the gap)
+SPILL_Y = 16.0  # ... and this far above and below it
 
 
 class FarLayout:
@@ -165,7 +166,6 @@ class FarLayout:
 
 def far_layout(title: str, card_h: float, scale: float) -> FarLayout:
     """Choose the zoomed-out content of a card for ``scale`` screen pixels per scene pixel."""
-    squeezed = title.replace(" ", "")
     for screen_px in LEGIBLE_PX:
         px = max(TITLE_PX, math.ceil(screen_px / scale))
         _, fm = title_font(px)
@@ -173,7 +173,7 @@ def far_layout(title: str, card_h: float, scale: float) -> FarLayout:
         for icon, subtitle, width in ((True, True, NODE_W - 12), (True, False, NODE_W - 12),
                                       (False, False, NODE_W - 12), (False, False, NODE_W + 2 * WIDE_OVERFLOW)):
             # The widest variant may also spill a little above and below the card, into the gap between rows.
-            spill = 2 * WIDE_OVERFLOW if width > NODE_W else 0
+            spill = 2 * SPILL_Y if width > NODE_W else 0
             room = card_h + spill - 10 - (ICON + 6 if icon else 0) - (max(10, 8 / scale) * 1.3 if subtitle else 0)
             max_lines = int(room // line_h)
             if max_lines < 1:
@@ -181,12 +181,12 @@ def far_layout(title: str, card_h: float, scale: float) -> FarLayout:
             if icon and scale < DETAIL_LOD:
                 continue  # far out (tinted boxes) no card shows an icon: they would only on some cards
             lines = wrap(title, fm, width, 50)
-            if len(lines) <= max_lines and ("".join(lines).replace(" ", "") == squeezed or len(lines) == 1):
+            if len(lines) <= max_lines and breaks_cleanly(lines, title):
                 if all(fm.horizontalAdvance(line) <= width + 0.5 for line in lines):
                     return FarLayout(px, lines, icon, subtitle, width)
     px = max(TITLE_PX, math.ceil(LEGIBLE_PX[-1] / scale))
     _, fm = title_font(px)
-    rows = max(1, int((card_h + 2 * WIDE_OVERFLOW - 10) // fm.height()))
+    rows = max(1, int((card_h + 2 * SPILL_Y - 10) // fm.height()))
     return FarLayout(px, wrap(title, fm, NODE_W + 2 * WIDE_OVERFLOW, rows), False, False, NODE_W + 2 * WIDE_OVERFLOW)
 
 
@@ -264,8 +264,8 @@ class NodeItem(QGraphicsObject):
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)
         extra = 22.0 if self.overlay else 10.0
         card = self.card
-        return QRectF(card.left() - WIDE_OVERFLOW - 4, card.top() - 12, card.width() + 2 * WIDE_OVERFLOW + 8,
-                      card.height() + 12 + extra)
+        return QRectF(card.left() - WIDE_OVERFLOW - 4, card.top() - SPILL_Y - 12, card.width() + 2 * WIDE_OVERFLOW + 8,
+                      card.height() + 2 * SPILL_Y + 12 + extra)
 
     def card_rect(self) -> QRectF:
         return QRectF(self.card)
@@ -374,6 +374,17 @@ class NodeItem(QGraphicsObject):
         sub_px = max(10, round(8 / scale))
         block = line_h * len(layout.lines) + (ICON + 4 if layout.icon else 0) + (sub_px * 1.3 if layout.subtitle else 0)
         y = card.center().y() - block / 2
+        text_w = max(fm.horizontalAdvance(line) for line in layout.lines) + 8
+        if text_w > NODE_W or block > card.height() - 4:
+            # The title is bigger than the card: a plate in the card's colours keeps it readable over edges.
+            plate = QRectF(-max(text_w, NODE_W) / 2, min(y - 2, card.top()), max(text_w, NODE_W),
+                           max(block + 4, card.height()))
+            painter.setPen(st.accent_pen.get(self.group, st.border))
+            painter.setBrush(st.fill)
+            painter.drawRoundedRect(plate, 10, 10)
+            painter.setPen(NO_PEN)
+            painter.setBrush(st.tint.get(self.group, st.fill))
+            painter.drawRoundedRect(plate, 10, 10)
         if layout.icon:
             self._icon(painter, QRectF(-ICON / 2, y, ICON, ICON), widget, scale, False)
             y += ICON + 4

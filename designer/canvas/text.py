@@ -72,3 +72,21 @@ def _fit_chars(word: str, metrics: QFontMetricsF, width: float) -> int:
         else:
             hi = mid - 1
     return lo
+
+
+def breaks_cleanly(lines: list[str], text: str) -> bool:
+    """Whether ``lines`` show all of ``text`` and break only at spaces, hyphens or slashes (never mid-word)."""
+    squeezed = text.replace(" ", "")
+    if "".join(lines).replace(" ", "") != squeezed:
+        return False
+    allowed = set()
+    at = 0
+    for piece, _spaced in _pieces(text):
+        at += len(piece)
+        allowed.add(at)
+    at = 0
+    for line in lines:
+        at += len(line.replace(" ", ""))
+        if at not in allowed:
+            return False
+    return True
