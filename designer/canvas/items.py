@@ -187,7 +187,10 @@ def far_layout(title: str, card_h: float, scale: float) -> FarLayout:
     px = max(TITLE_PX, math.ceil(LEGIBLE_PX[-1] / scale))
     _, fm = title_font(px)
     rows = max(1, int((card_h + 2 * SPILL_Y - 10) // fm.height()))
-    return FarLayout(px, wrap(title, fm, NODE_W + 2 * WIDE_OVERFLOW, rows), False, False, NODE_W + 2 * WIDE_OVERFLOW)
+    lines = wrap(title, fm, NODE_W + 2 * WIDE_OVERFLOW, rows, break_words=False)
+    if len(lines[0].rstrip("…")) < 4:  # not even a word fits legibly: the kind's icon says more than "Cr…"
+        return FarLayout(px, [], True, False, NODE_W)
+    return FarLayout(px, lines, False, False, NODE_W + 2 * WIDE_OVERFLOW)
 
 
 class NodeItem(QGraphicsObject):
@@ -369,6 +372,11 @@ class NodeItem(QGraphicsObject):
 
     def _paint_far(self, painter: QPainter, st: Style, card: QRectF, widget: QWidget | None, scale: float) -> None:
         layout = self.far(scale)
+        if not layout.lines:  # too small for any word: the icon, as large as the card allows
+            side = min(card.height() - 12, NODE_W - 12)
+            self._icon(painter, QRectF(-side / 2, card.center().y() - side / 2, side, side), widget,
+                       scale * side / ICON, False)
+            return
         font, fm = title_font(layout.font_px)
         line_h = fm.height()
         sub_px = max(10, round(8 / scale))

@@ -31,7 +31,7 @@ def _pieces(text: str) -> list[tuple[str, bool]]:
     return out
 
 
-def wrap(text: str, metrics: QFontMetricsF, width: float, max_lines: int) -> list[str]:
+def wrap(text: str, metrics: QFontMetricsF, width: float, max_lines: int, break_words: bool = True) -> list[str]:
     """Greedy word wrap into at most ``max_lines`` lines of ``width``, breaking at spaces, then after
     hyphens and slashes, and inside a word only when one piece is wider than a line; what still does not
     fit after ``max_lines`` is elided (with "…")."""
@@ -50,6 +50,8 @@ def wrap(text: str, metrics: QFontMetricsF, width: float, max_lines: int) -> lis
             lines.append(current)
             current = ""
             pending.insert(0, (piece, spaced))
+        elif not break_words:  # a piece wider than the line ends in "…" rather than breaking mid-word
+            lines.append(metrics.elidedText(piece, ELIDE, width))
         else:  # one piece longer than the line: break it where it overflows
             cut = max(1, _fit_chars(piece, metrics, width))
             lines.append(piece[:cut])
