@@ -362,8 +362,15 @@ class MainWindow(QMainWindow):
 
     def delete_selection(self) -> None:
         nodes, edges = self.scene.selected_node_ids(), self.scene.selected_edge_indices()
+        groups = self.canvas_actions.selected_group_ids()
+        if groups and (nodes or edges):
+            self.undo_stack.beginMacro("Delete selection")
         if nodes or edges:
             self.undo_stack.push(RemoveCommand(self.design, nodes, edges))
+        if groups:
+            self.canvas_actions.remove_selected_groups()
+            if nodes or edges:
+                self.undo_stack.endMacro()
 
     def select_all(self) -> None:
         for item in self.scene.node_items.values():

@@ -129,8 +129,11 @@ class CanvasActions(QObject):
             self.view.renamer.start(item)  # name it right away, as draw.io does
         return group
 
+    def selected_group_ids(self) -> list[str]:
+        return [i.group_id for i in self.scene.selectedItems() if isinstance(i, GroupItem)]
+
     def remove_selected_groups(self) -> None:
-        groups = [i.group_id for i in self.scene.selectedItems() if isinstance(i, GroupItem)]
+        groups = self.selected_group_ids()
         if not groups:
             self.status("Select a group box to remove.")
             return

@@ -179,6 +179,9 @@ def test_group_box_moves_members_and_survives_save_and_load(window, tmp_path, qt
     assert len(window.design.nodes) == 3
     window.undo_stack.undo()
     assert window.design.groups and group.id in window.scene.group_items
+    window.scene.group_items[group.id].setSelected(True)
+    window.delete_selection()  # Delete removes a selected box too (its nodes stay)
+    assert not window.design.groups and len(window.design.nodes) == 3
 
 
 def test_loader_refuses_bad_groups() -> None:
@@ -362,3 +365,22 @@ def test_group_item_is_drawn_behind_cards(qapp) -> None:  # type: ignore[no-unty
         assert isinstance(scene.items(QPointF(0, 0))[0], NodeItem)  # a click inside reaches the card
     finally:
         scene.detach()
+
+
+def test_group_box_resizes_by_its_corner_handle(window) -> None:  # type: ignore[no-untyped-def]
+    a = _add(window, "service", 0, 0)
+    window.scene.select_nodes([a.id])
+    group = window.canvas_actions.group_selection("Region A")
+    item = window.scene.group_items[group.id]
+    window.view.auto_fit = False
+    window.view.resetTransform()
+    window.view.centerOn(item.scene_rect().center())
+    x, y, w, h = group.rect
+    corner = window.view.mapFromScene(QPointF(x + w - 5, y + h - 5))
+    drag_on_viewport(window.view, QPointF(corner), QPointF(corner) + QPointF(120, 80))
+    rect = window.design.groups[0].rect
+    assert rect[0] == x and rect[1] == y
+    assert rect[2] == pytest.approx(w + 120, abs=GRID) and rect[3] == pytest.approx(h + 80, abs=GRID)
+    assert window.design.node(a.id).pos == (0.0, 0.0)  # resizing moves no member
+    window.undo_stack.undo()
+    assert window.design.groups[0].rect == group.rect
