@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainterPath, QPen, QUndoStack
 from PySide6.QtWidgets import (
@@ -71,9 +72,14 @@ class DesignScene(QGraphicsScene):
         self._review_timer.timeout.connect(self.update_review)
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.setBackgroundBrush(QColor(theme.canvas))
-        self.selectionChanged.connect(lambda: self.edge_layer.invalidate() if self.edge_layer else None)
+        self.selectionChanged.connect(self._selection_changed)
         design.subscribe(self._on_model_event)
         self.rebuild()
+
+    def _selection_changed(self) -> None:
+        # A scene being destroyed deletes its items first and may still announce the lost selection.
+        if self.edge_layer is not None and shiboken6.isValid(self.edge_layer):
+            self.edge_layer.invalidate()
 
     def detach(self) -> None:
         """Stop listening to the model (the window calls this before dropping the scene)."""
