@@ -98,6 +98,8 @@ class GroupItem(QGraphicsObject):
         painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          painter.fontMetrics().elidedText(self.name or "Group", Qt.TextElideMode.ElideRight,
                                                           int(rect.width())))
+        if not getattr(self.scene(), "editable", False):
+            return  # exports and thumbnails: no resize grip
         painter.setPen(QPen(colour, 1.4))
         h = self._handle()
         for k in (4, 8):  # a grip in the corner

@@ -55,6 +55,8 @@ class DesignView(QGraphicsView):
 
         self.renamer = InlineRename(self)
         scene.rename_requested.connect(self.renamer.start)
+        if scene.undo_stack is not None:  # the first edit (by mouse, keyboard or palette) ends the auto-fit
+            scene.undo_stack.indexChanged.connect(self._edited)
 
     def _sync_detail(self, zoom: float) -> None:
         scene = self.design_scene()
@@ -109,6 +111,9 @@ class DesignView(QGraphicsView):
             self.set_zoom(1.0)
             self.centerOn(rect.center())
         self.zoom_changed.emit(self.zoom())
+
+    def _edited(self, _index: int) -> None:
+        self.auto_fit = False
 
     def initial_view(self) -> None:
         """What a just-opened design shows: the whole diagram (cards stay legible zoomed out, see
