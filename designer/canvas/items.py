@@ -166,12 +166,16 @@ class FarLayout:
 
 def far_layout(title: str, card_h: float, scale: float) -> FarLayout:
     """Choose the zoomed-out content of a card for ``scale`` screen pixels per scene pixel."""
-    for screen_px in LEGIBLE_PX:
+    narrow = ((True, True, NODE_W - 12), (True, False, NODE_W - 12), (False, False, NODE_W - 12))
+    wide = ((False, False, NODE_W + 2 * WIDE_OVERFLOW),)
+    big, medium, small = LEGIBLE_PX
+    # Inside the card at 10 or 9 px first, then spilling past it, then 8 px.
+    tries = [(big, narrow), (medium, narrow), (big, wide), (medium, wide), (small, narrow), (small, wide)]
+    for screen_px, variants in tries:
         px = max(TITLE_PX, math.ceil(screen_px / scale))
         _, fm = title_font(px)
         line_h = fm.height()
-        for icon, subtitle, width in ((True, True, NODE_W - 12), (True, False, NODE_W - 12),
-                                      (False, False, NODE_W - 12), (False, False, NODE_W + 2 * WIDE_OVERFLOW)):
+        for icon, subtitle, width in variants:
             # The widest variant may also spill a little above and below the card, into the gap between rows.
             spill = 2 * SPILL_Y if width > NODE_W else 0
             room = card_h + spill - 10 - (ICON + 6 if icon else 0) - (max(10, 8 / scale) * 1.3 if subtitle else 0)
@@ -387,11 +391,16 @@ class NodeItem(QGraphicsObject):
             # The title is bigger than the card: a plate in the card's colours keeps it readable over edges.
             plate = QRectF(-max(text_w, NODE_W) / 2, min(y - 2, card.top()), max(text_w, NODE_W),
                            max(block + 4, card.height()))
-            painter.setPen(st.accent_pen.get(self.group, st.border))
-            painter.setBrush(st.fill)
-            painter.drawRoundedRect(plate, 10, 10)
-            painter.setPen(NO_PEN)
-            painter.setBrush(st.tint.get(self.group, st.fill))
+            selected = self.isSelected()
+            if scale < DETAIL_LOD:  # the far style: a wash of the group colour
+                painter.setPen(st.border_selected if selected else st.accent_pen.get(self.group, st.border))
+                painter.setBrush(st.fill)
+                painter.drawRoundedRect(plate, 10, 10)
+                painter.setPen(NO_PEN)
+                painter.setBrush(st.tint.get(self.group, st.fill))
+            else:  # the card style
+                painter.setPen(st.border_selected if selected else st.border)
+                painter.setBrush(st.fill)
             painter.drawRoundedRect(plate, 10, 10)
         if layout.icon:
             self._icon(painter, QRectF(-ICON / 2, y, ICON, ICON), widget, scale, False)
@@ -640,6 +649,10 @@ def _rounded(points: list[QPointF], radius: float) -> QPainterPath:
     return path
 
 
+LABEL_MIN_PX = 8.5  # an edge label's text on screen, as far as LABEL_MAX_GROW allows
+LABEL_MAX_GROW = 1.9
+
+
 class EdgeLabel(QGraphicsItem):
     """An edge's label pill. A separate top-level item so it stacks above the cards (a label hidden under a
     card says nothing); clicks go through it to the edge or card below."""
@@ -669,20 +682,34 @@ class EdgeLabel(QGraphicsItem):
         self.update()
 
     def boundingRect(self) -> QRectF:  # noqa: N802
-        return self._rect.adjusted(-1, -1, 1, 1)
+        return self._grown(LABEL_MAX_GROW).adjusted(-1, -1, 1, 1)
+
+    def _grown(self, factor: float) -> QRectF:
+        r = self._rect
+        w, h = r.width() * factor, r.height() * factor
+        return QRectF(r.center().x() - w / 2, r.center().y() - h / 2, w, h)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         if not self.text:
             return
-        theme: Theme = self.scene().theme  # type: ignore[attr-defined]
+        scene = self.scene()
+        theme: Theme = scene.theme  # type: ignore[attr-defined]
         _, colour = Style.of(theme).edge_pen(self.edge.when, self.edge.isSelected(), theme)
+        # Zoomed out, the pill grows (up to LABEL_MAX_GROW) so its text keeps LABEL_MIN_PX on screen.
+        scale = option.levelOfDetailFromTransform(painter.worldTransform()) * getattr(scene, "lod_scale", 1.0)
+        grow = 1.0 if _is_vector(painter) else min(LABEL_MAX_GROW, max(1.0, LABEL_MIN_PX / (10 * scale)))
+        rect = self._grown(grow)
         painter.setRenderHint(ANTIALIAS)
         painter.setPen(QPen(colour, 1))
         painter.setBrush(QBrush(QColor(theme.label_fill)))
-        painter.drawRoundedRect(self._rect, 9, 9)
-        painter.setFont(fonts()["label"])
+        painter.drawRoundedRect(rect, 9 * grow, 9 * grow)
+        font = fonts()["label"]
+        if grow > 1.0:
+            font = QFont(font)
+            font.setPixelSize(round(10 * grow))
+        painter.setFont(font)
         painter.setPen(colour if (self.edge.when or self.edge.isSelected()) else QColor(theme.text))
-        painter.drawText(self._rect, ALIGN_CENTER, self.text)
+        painter.drawText(rect, ALIGN_CENTER, self.text)
 
 
 class EdgeLayer(QGraphicsItem):
