@@ -229,24 +229,48 @@ class NudgeCommand(MoveNodesCommand):
     """An arrow-key move of the selection. Presses of one key burst (the same nodes, each within
     NUDGE_BURST_S of the last) fold into one undo step."""
 
-    def __init__(self, design: Design, node_ids: list[str], dx: float, dy: float) -> None:
+    def __init__(self, design: Design, node_ids: list[str], dx: float, dy: float,
+                 group_ids: list[str] | tuple[str, ...] = ()) -> None:
+        """``group_ids``: group boxes nudged along (their members are in ``node_ids``)."""
         moves = {nid: (design.node(nid).pos, (design.node(nid).pos[0] + dx, design.node(nid).pos[1] + dy))
                  for nid in node_ids}
-        super().__init__(design, moves, f"Nudge {len(node_ids)} node{'s' * (len(node_ids) != 1)}"
-                         if len(node_ids) != 1 else f"Nudge {design.node(node_ids[0]).title}")
+        if group_ids:
+            text = f"Nudge {design.group(group_ids[0]).name or group_ids[0]}" if len(group_ids) == 1 \
+                else f"Nudge {len(group_ids)} groups"
+        elif len(node_ids) == 1:
+            text = f"Nudge {design.node(node_ids[0]).title}"
+        else:
+            text = f"Nudge {len(node_ids)} nodes"
+        super().__init__(design, moves, text)
+        self.group_moves: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {}
+        for gid in group_ids:
+            x, y, w, h = design.group(gid).rect
+            self.group_moves[gid] = ((x, y, w, h), (x + dx, y + dy, w, h))
         self.stamp = time.monotonic()
 
     def id(self) -> int:
         return ID_NUDGE
 
+    def redo(self) -> None:
+        super().redo()
+        for gid, (_, new) in self.group_moves.items():
+            self.design.set_group(gid, rect=new)
+
+    def undo(self) -> None:
+        super().undo()
+        for gid, (old, _) in self.group_moves.items():
+            self.design.set_group(gid, rect=old)
+
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt API)
-        if not isinstance(other, NudgeCommand) or set(other.moves) != set(self.moves):
+        if (not isinstance(other, NudgeCommand) or set(other.moves) != set(self.moves)
+                or set(other.group_moves) != set(self.group_moves)):
             return False
         if other.stamp - self.stamp > NUDGE_BURST_S:
             return False
         self.moves = {nid: (self.moves[nid][0], other.moves[nid][1]) for nid in self.moves}
+        self.group_moves = {g: (self.group_moves[g][0], other.group_moves[g][1]) for g in self.group_moves}
         self.stamp = other.stamp
-        self.setObsolete(all(old == new for old, new in self.moves.values()))
+        self.setObsolete(all(old == new for old, new in [*self.moves.values(), *self.group_moves.values()]))
         return True
 
 

@@ -195,11 +195,14 @@ class DesignView(QGraphicsView):
         """Move the selected nodes by one pixel (a grid step with ``grid``); presses of one burst are one
         undo step (NudgeCommand merges). False when nothing is selected: the arrows then scroll."""
         scene = self.design_scene()
+        groups = [i.group_id for i in scene.selectedItems() if hasattr(i, "group_id")]
         ids = scene.selected_node_ids()
-        if not ids or scene.undo_stack is None:
+        for gid in groups:  # a group box carries its members along
+            ids += [m for m in scene.group_members(gid) if m not in ids]
+        if not (ids or groups) or scene.undo_stack is None:
             return False
         step = GRID if grid else 1.0
-        scene.undo_stack.push(NudgeCommand(scene.design, ids, dx * step, dy * step))
+        scene.undo_stack.push(NudgeCommand(scene.design, ids, dx * step, dy * step, groups))
         return True
 
     def rename_selected(self) -> bool:

@@ -384,3 +384,23 @@ def test_group_box_resizes_by_its_corner_handle(window) -> None:  # type: ignore
     assert window.design.node(a.id).pos == (0.0, 0.0)  # resizing moves no member
     window.undo_stack.undo()
     assert window.design.groups[0].rect == group.rect
+
+
+def test_arrow_keys_nudge_a_group_box_with_its_members(window) -> None:  # type: ignore[no-untyped-def]
+    a = _add(window, "service", 0, 0)
+    outsider = _add(window, "client", -400, 0)
+    window.scene.select_nodes([a.id])
+    group = window.canvas_actions.group_selection("Region A")
+    window.scene.clearSelection()
+    window.scene.group_items[group.id].setSelected(True)
+    window.view.setFocus()
+    before = window.undo_stack.count()
+    QTest.keyClick(window.view, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+    QTest.keyClick(window.view, Qt.Key.Key_Left)
+    assert window.design.node(a.id).pos == (-GRID - 1, 0.0)
+    assert window.design.groups[0].rect[0] == group.rect[0] - GRID - 1
+    assert window.scene.group_items[group.id].pos().x() == group.rect[0] - GRID - 1
+    assert window.design.node(outsider.id).pos == (-400.0, 0.0)
+    assert window.undo_stack.count() == before + 1
+    window.undo_stack.undo()
+    assert window.design.groups[0].rect == group.rect and window.design.node(a.id).pos == (0.0, 0.0)
