@@ -217,7 +217,9 @@ class CanvasActions(QObject):
             index = self.scene.edge_items.index(edge)
             self.undo_stack.push(RemoveCommand(self.scene.design, [], [index]))
 
-    def show_context_menu(self, target: object, screen_pos: QPoint, scene_pos: QPointF) -> None:
+    def show_context_menu(self, target: object, screen_pos: QPoint, scene_pos: QPointF) -> QMenu:
+        """Pops the menu up without a nested event loop; it deletes itself once closed."""
         menu = self.build_context_menu(target, scene_pos)
-        menu.exec(screen_pos)
-        menu.deleteLater()
+        menu.aboutToHide.connect(menu.deleteLater)
+        menu.popup(screen_pos)
+        return menu

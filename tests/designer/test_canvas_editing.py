@@ -404,3 +404,30 @@ def test_arrow_keys_nudge_a_group_box_with_its_members(window) -> None:  # type:
     assert window.undo_stack.count() == before + 1
     window.undo_stack.undo()
     assert window.design.groups[0].rect == group.rect and window.design.node(a.id).pos == (0.0, 0.0)
+
+
+def test_right_click_on_a_card_opens_its_menu(window) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QContextMenuEvent
+    from PySide6.QtWidgets import QMenu
+
+    a = _add(window, "service", 0, 0)
+    window.scene.clearSelection()
+    window.view.auto_fit = False
+    window.view.centerOn(0, 0)
+    pos = window.view.mapFromScene(QPointF(0, 0))
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, window.view.viewport().mapToGlobal(pos))
+    QApplication.sendEvent(window.view.viewport(), event)
+    menus = [m for m in window.view.findChildren(QMenu, "canvas_context_menu") if m.isVisible()]
+    assert len(menus) == 1 and "Rename" in _texts(menus[0])
+    menus[0].hide()
+    assert window.scene.selected_node_ids() == [a.id]  # the card under the mouse is what the menu acts on
+
+
+def test_title_wrap_breaks_at_spaces_and_hyphens_only() -> None:
+    from designer.canvas.text import breaks_cleanly, title_font, wrap
+
+    _, fm = title_font(12)
+    lines = wrap("Llama-3.1-70B FP8 on H100", fm, 110, 4)
+    assert breaks_cleanly(lines, "Llama-3.1-70B FP8 on H100")
+    assert not breaks_cleanly(["Preproce", "ssing"], "Preprocessing")
+    assert wrap("Preprocessing", fm, 40, 2, break_words=False)[0].endswith("…")
