@@ -320,6 +320,7 @@ class Inspector(QScrollArea):
         self.body_layout.addWidget(hbox(icon, title))
         help_label = QLabel(html.escape(spec.help) + (f"<br><i>{html.escape(spec.cost_help)}</i>"
                                                       if spec.cost_help else ""))
+        help_label.setTextFormat(Qt.TextFormat.RichText)  # escaped text: plain-text mode would show &#x27;
         help_label.setWordWrap(True)
         style_label(help_label, "muted")
         self.body_layout.addWidget(help_label)

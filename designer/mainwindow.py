@@ -25,10 +25,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from designer import clipboard
+from designer import clipboard, shortcuts
 from designer.autosave import Autosaver
 from designer.canvas import DesignScene, DesignView
+from designer.canvas.actions import CanvasActions
 from designer.canvas.items import GRID
+from designer.canvas.placement import free_spot
 from designer.commands import AddNodeCommand, AddSubgraphCommand, MoveNodesCommand, RemoveCommand
 from designer.document import DesignDocument, is_template
 from designer.help_docs import add_documentation_action
@@ -183,7 +185,9 @@ class MainWindow(QMainWindow):
                 checkable: bool = False) -> QAction:
         action = QAction(text, self)
         action.setObjectName(name)
-        if shortcut is not None:
+        if name in shortcuts.SHORTCUTS:  # the one shortcut table (designer/shortcuts.py) wins
+            shortcuts.apply(action)
+        elif shortcut is not None:
             if isinstance(shortcut, list):
                 action.setShortcuts(shortcut)
             else:
@@ -219,11 +223,11 @@ class MainWindow(QMainWindow):
         a("quit", "&Quit", self.close, K.Quit if not QKeySequence(K.Quit).isEmpty() else "Ctrl+Q",
           "Close the window")
         undo = self.undo_stack.createUndoAction(self, "&Undo")
-        undo.setShortcut(QKeySequence(K.Undo))
         undo.setObjectName("undo")
+        shortcuts.apply(undo)
         redo = self.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcuts([QKeySequence(K.Redo), QKeySequence("Ctrl+Shift+Z")])
         redo.setObjectName("redo")
+        shortcuts.apply(redo)  # Ctrl+Y and Ctrl+Shift+Z, each bound once
         self.actions_by_name["undo"], self.actions_by_name["redo"] = undo, redo
         a("cut", "Cu&t", self.cut, K.Cut, "Cut the selected nodes")
         a("copy", "&Copy", self.copy, K.Copy, "Copy the selected nodes (and the edges among them)")
@@ -250,6 +254,9 @@ class MainWindow(QMainWindow):
         a("about", "&About genai-sim", self.show_about, None, "Version and licence")
         for action in self.actions_by_name.values():
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.canvas_actions = CanvasActions(self.view, self.undo_stack, self, self.actions_by_name, self.add_node,
+                                            lambda text: self.statusBar().showMessage(text, 5000))
+        self.actions_by_name.update(self.canvas_actions.actions)
         # Editing keys belong to the canvas: in a text field, Delete/Ctrl+C must edit the text instead.
         for name in ("cut", "copy", "paste", "delete", "select_all", "duplicate"):
             action = self.actions_by_name[name]
@@ -273,8 +280,12 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._fill_menu(self.file_menu, [None, "save", "save_as", None, "export", "export_report", None, "quit"])
         self.edit_menu = bar.addMenu("&Edit")
-        self._fill_menu(self.edit_menu, ["undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", None,
-                                         "select_all", "auto_layout"])
+        self._fill_menu(self.edit_menu, ["undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", "rename",
+                                         None, "select_all", "auto_layout"])
+        arrange = self.edit_menu.addMenu("A&rrange")
+        self._fill_menu(arrange, ["align_left", "align_center", "align_right", "align_top", "align_middle",
+                                  "align_bottom", None, "distribute_h", "distribute_v"])
+        self._fill_menu(self.edit_menu, ["group", "ungroup"])
         self.view_menu = bar.addMenu("&View")
         self._fill_menu(self.view_menu, ["zoom_in", "zoom_out", "zoom_fit", "zoom_reset", None, "snap",
                                          "dark_theme", None, "show_panels"])
@@ -392,16 +403,23 @@ class MainWindow(QMainWindow):
 
     def add_node_at_center(self, kind: str) -> Node | None:
         centre = self.view.mapToScene(self.view.viewport().rect().center())
-        taken = {(round(n.pos[0]), round(n.pos[1])) for n in self.design.nodes}
-        pos = QPointF(round(centre.x() / GRID) * GRID, round(centre.y() / GRID) * GRID)
-        while (round(pos.x()), round(pos.y())) in taken:  # do not stack new nodes exactly on each other
-            pos += QPointF(2 * GRID, 2 * GRID)
-        return self.add_node(kind, pos)
+        x, y = free_spot((centre.x(), centre.y()), self.scene.card_rects().values())  # never on top of a card
+        node = self.add_node(kind, QPointF(x, y))
+        if node is not None and node.id in self.scene.node_items:
+            self.view.ensureVisible(self.scene.node_items[node.id], 40, 40)
+        return node
 
     def delete_selection(self) -> None:
         nodes, edges = self.scene.selected_node_ids(), self.scene.selected_edge_indices()
+        groups = self.canvas_actions.selected_group_ids()
+        if groups and (nodes or edges):
+            self.undo_stack.beginMacro("Delete selection")
         if nodes or edges:
             self.undo_stack.push(RemoveCommand(self.design, nodes, edges))
+        if groups:
+            self.canvas_actions.remove_selected_groups()
+            if nodes or edges:
+                self.undo_stack.endMacro()
 
     def select_all(self) -> None:
         # One selection change for the whole set: the scene signals once, the inspector rebuilds once.
@@ -657,9 +675,7 @@ class MainWindow(QMainWindow):
         rows = [(a.text().replace("&", ""), ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText)
                                                       for s in a.shortcuts()))
                 for a in self.shortcut_actions() if a.shortcuts()]
-        rows += [("Pan", "Middle drag, or Space + drag"), ("Zoom", "Mouse wheel"),
-                 ("Connect", "Drag from a node's right port onto another node"),
-                 ("Multi-select", "Ctrl+click, or drag a rubber band"), ("Cancel", "Esc")]
+        rows += list(shortcuts.CANVAS_KEYS)
         table = QTableWidget(len(rows), 2)
         table.setObjectName("shortcuts_table")
         table.setHorizontalHeaderLabels(["Action", "Shortcut"])
@@ -679,9 +695,12 @@ class MainWindow(QMainWindow):
 
     def shortcut_actions(self) -> list[QAction]:
         seen: list[QAction] = []
-        for menu in (self.file_menu, self.edit_menu, self.view_menu, self.run_menu, self.help_menu):
-            for action in menu.actions():
-                if action.shortcuts() and action not in seen:
+        menus = [self.file_menu, self.edit_menu, self.view_menu, self.run_menu, self.help_menu]
+        while menus:
+            for action in menus.pop(0).actions():
+                if action.menu() is not None:
+                    menus.append(action.menu())  # submenus (Edit ▸ Arrange) too
+                elif action.shortcuts() and action not in seen:
                     seen.append(action)
         return seen
 

@@ -543,7 +543,8 @@ class ResultsView(QWidget):
                 [f" {100 * v:.1f} %" for v in vals],
             )
             util.plot.plotItem.setXRange(0, max(1.0, max(vals)) * 1.08, padding=0.02)
-        util.note.setText("the busiest node is marked as the bottleneck on the canvas" if names else "")
+        util.note.setText("the busiest node, when at least half busy, is marked as the bottleneck on the canvas"
+                          if names else "")
         util.data_rows = [["node", "utilization"]] + [[n, u[n]] for n in names[::-1]]
 
     def _draw_llm(self, run: RunData) -> None:
