@@ -97,6 +97,20 @@ SERVER_PARAMS: tuple[Param, ...] = (
     Param("replica_routing", "enum", "least_outstanding", choices=("round_robin", "least_outstanding", "kv_aware"),
           help="How the node's balancer picks a replica: in turn, fewest requests, or most free KV cache.",
           source="assumption: least-outstanding is the usual L7 default (shared/reference/catalog.md D)"),
+    Param("api_frontend", "bool", True,
+          help="Time requests as the client sees them: the engine's API server (a FIFO that tokenises each "
+               "prompt and streams each token) and the network round trip are in TTFT and E2E. Off = times at "
+               "the engine, as engine-side logs record them.",
+          source="simulation/llm/engines.py frontend figures per engine preset (vLLM PR #12287, HF tokenizers, "
+                 "tt-inference-server #2173)", advanced=True),
+    Param("client_rtt_ms", "float", 0.1, "ms", 0.0, 10_000.0,
+          help="Network round trip between the client and the API server (0.1 ms: client on the same host or "
+               "rack, as benchmark clients run).",
+          source="assumption: loopback / same-rack TCP round trip ~0.05–0.2 ms", advanced=True),
+    Param("step_jitter", "float", 0.014, "CV", 0.0, 0.5,
+          help="Step-to-step variation of the GPU step time (coefficient of variation, seeded).",
+          source="NVIDIA NIM genai-perf sweeps of Llama-3-8B/70B on A100/H100: concurrency-1 ITL p95/mean, "
+                 "median CV 1.4 % (benchmarks/data/nim_llama3_genai_perf.csv)", advanced=True),
     Param("profile", "str", "", help="Kernel profile that times the steps: a built-in id or a calibrated "
           "profile .json path; empty = the GPU's built-in profile.", source="assets/profiles/", advanced=True),
 )

@@ -35,7 +35,7 @@ class Seq:
 
     __slots__ = ("req", "uid", "enter", "prompt", "out", "cached", "target", "kv", "state", "gen", "g0", "l0",
                  "phase", "seg0", "itl", "last_token", "epoch", "steps_needed", "scheduled", "window_blocks",
-                 "blocks0", "timed_out")
+                 "blocks0", "timed_out", "frontend")
 
     def __init__(self, req: Request, uid: int, enter: float, prompt: int, out: int, cached: int) -> None:
         self.req = req
@@ -60,6 +60,7 @@ class Seq:
         self.window_blocks = 0
         self.blocks0 = 0
         self.timed_out = False
+        self.frontend: Any = None     # the API server in front of the engine (frontend.py); None = engine-side
 
 
 class Engine:
@@ -86,6 +87,8 @@ class Engine:
         self.decode_cost = timer.spec_k + 1    # budget tokens one decode takes (k drafts + 1)
         self.max_chunk = max_tokens            # largest prefill chunk one rank may take in a step
         self.fuse = True                       # fuse runs of identical decode steps (off only to test it)
+        self.frontend: Any = None              # its API server (simulation/llm/frontend.py), set by the server
+        self.in_frontend = 0                   # requests routed here still in the API server (the balancer counts them)
         self.waiting: deque[Seq] = deque()
         self.running: dict[int, Seq] = {}     # admission order: the newest is preempted first
         self.prefilling: dict[int, Seq] = {}
@@ -120,7 +123,7 @@ class Engine:
 
     # -- bookkeeping -----------------------------------------------------------------------------
     def outstanding(self) -> int:
-        return len(self.running) + len(self.waiting)
+        return len(self.running) + len(self.waiting) + self.in_frontend
 
     def _account_queue(self, now: float) -> None:
         self.queue_area += len(self.waiting) * (now - self._q_t)

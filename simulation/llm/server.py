@@ -12,7 +12,8 @@ from kernels.perf import Profile, load_profile
 from simulation.engine.runtime import NodeRuntime
 from simulation.errors import DesignError
 from simulation.llm.catalog import ModelSpec, model
-from simulation.llm.engines import ENGINES
+from simulation.llm.engines import ENGINES, STEP_JITTER_CV
+from simulation.llm.frontend import Frontend, JitterTimer
 from simulation.llm.memory import BLOCK_TOKENS, memory_plan
 from simulation.llm.scheduler import Engine, Seq
 from simulation.llm.steptime import LockstepTimer, StepTimer, spec_decode_gain
@@ -84,15 +85,21 @@ class LLMServer(NodeRuntime):
         self.timeout_s = float(params.get("timeout_ms", 0.0)) / 1000.0
         slow = self.slow_factor if (self.slowdown != 1.0 or self.slow_windows) else None
         chunked = bool(params.get("chunked_prefill", True))
+        # what the client measures around the engine (simulation/llm/frontend.py)
+        self.frontend_on = bool(params.get("api_frontend", True))
+        self.rtt_ms = float(params.get("client_rtt_ms", 0.1))
+        self.jitter = float(params.get("step_jitter", STEP_JITTER_CV))
+        self._preset = ENGINES[str(params.get("engine", "vllm"))]
         plan = self.plan
         if plan["expert_parallel_gpus"] > 1 and self.replicas > 1:
             # DP + EP: the replicas step together (MoE layers need every rank), so they are one engine
             # with the replicas' pooled limits, timed as its slowest rank
             r = self.replicas
-            engine = Engine(sim, LockstepTimer(self.timer, r), plan["kv_blocks"] * r, plan["max_num_seqs"] * r,
+            engine = Engine(sim, self._jittered(LockstepTimer(self.timer, r), 0), plan["kv_blocks"] * r, plan["max_num_seqs"] * r,
                             plan["max_num_batched_tokens"] * r, chunked, plan["window_blocks_per_seq"], self.gain,
                             self._done, self._scheduled, slow)
             engine.max_chunk = plan["max_num_batched_tokens"]
+            engine.frontend = Frontend(self._preset, self.rtt_ms) if self.frontend_on else None
             self.engines = [engine]
         else:
             self.engines = [self._new_engine() for _ in range(self.replicas)]
@@ -151,7 +158,14 @@ class LLMServer(NodeRuntime):
         self._uid += 1
         seq = Seq(req, self._uid, now, prompt, out, cached)
         engine = self._pick(prompt)
-        engine.add(seq, now)
+        frontend = seq.frontend = engine.frontend
+        if frontend is None:
+            engine.add(seq, now)
+        else:
+            # the API server tokenises it first (a FIFO shared with the streams it is sending)
+            streaming = engine.decoding * engine.gain / engine.run_dt if engine.busy and engine.run_dt > 0 else 0.0
+            engine.in_frontend += 1
+            self.sim.call_later(frontend.ingress(now, prompt, streaming), self._admit, engine, seq)
         if self.timeout_s:
             self.sim.call_later(self.timeout_s, self._expire, seq, engine)
 
@@ -159,11 +173,30 @@ class LLMServer(NodeRuntime):
         """One replica's engine, empty (a scaled-out replica starts with a cold KV cache)."""
         plan = self.plan
         slow = self.slow_factor if (self.slowdown != 1.0 or self.slow_windows) else None
-        engine = Engine(self.sim, self.timer, plan["kv_blocks"], plan["max_num_seqs"],
+        timer = self._jittered(self.timer, len(getattr(self, "engines", ())))
+        engine = Engine(self.sim, timer, plan["kv_blocks"], plan["max_num_seqs"],
                         plan["max_num_batched_tokens"], bool(self.params.get("chunked_prefill", True)),
                         plan["window_blocks_per_seq"], self.gain, self._done, self._scheduled, slow)
         engine.prefix_caching = bool(self.params.get("prefix_caching", True))
+        engine.frontend = Frontend(self._preset, self.rtt_ms) if self.frontend_on else None
         return engine
+
+    def _jittered(self, timer: Any, index: int) -> Any:
+        """Each replica's steps vary on their own seeded stream (replicas do not step in time)."""
+        if self.jitter <= 0:
+            return timer
+        return JitterTimer(timer, self.jitter, self.sim.rng(f"step-jitter/{self.id}/{index}"))
+
+    def _admit(self, engine: Engine, seq: Seq) -> None:
+        """The API server hands a tokenised request to the engine."""
+        now = self.sim.env._now
+        engine.in_frontend -= 1
+        if seq.timed_out:
+            return
+        if engine in self.lost:
+            self.sim.node_error(self, seq.req, seq.enter, "error")
+            return
+        engine.add(seq, now)
 
     def _account_replicas(self, now: float) -> None:
         self._rep_area += (len(self.up) + len(self.lost) + len(self.draining)) * (now - self._rep_t)
@@ -198,7 +231,7 @@ class LLMServer(NodeRuntime):
         for e in self.up:
             need = sum(-(-s.prompt // BLOCK_TOKENS) for s in e.waiting)
             kv = (e.total_blocks - e.free + need) / e.total_blocks if e.total_blocks else 0.0
-            total += max(kv, (len(e.running) + len(e.waiting)) / e.max_seqs)
+            total += max(kv, (len(e.running) + len(e.waiting) + e.in_frontend) / e.max_seqs)
         return total / len(self.up)
 
     def set_replicas(self, n: int) -> None:
@@ -242,6 +275,11 @@ class LLMServer(NodeRuntime):
 
     def _expire(self, seq: Seq, engine: Engine) -> None:
         now = self.sim.env._now
+        if not seq.scheduled and seq.state == 0 and seq not in engine.waiting:
+            seq.timed_out = True  # still in the API server: never reaches the engine
+            self.timed_out += 1
+            self.sim.node_error(self, seq.req, seq.enter, "timeout")
+            return
         if engine.remove_waiting(seq, now):
             if self.draining:
                 self._drained(now)
@@ -255,6 +293,16 @@ class LLMServer(NodeRuntime):
     def _done(self, seq: Seq, now: float) -> None:
         if self.draining:
             self._drained(now)
+        frontend = seq.frontend
+        if frontend is None:
+            self._deliver(seq, now)
+            return
+        # the client sees the first token one chunk and half a round trip later, the last after the final chunk
+        seq.req.first_token += frontend.first_token_delay()
+        delay = frontend.egress(now)
+        self.sim.call_later(delay, self._deliver, seq, now + delay)
+
+    def _deliver(self, seq: Seq, now: float) -> None:
         req = seq.req
         req.llm_done = now
         req.itl_runs = seq.itl
