@@ -21,6 +21,10 @@ class EnginePreset:
     api_tokenize_us: float = 1.0       # per prompt token (fast Rust tokenizer)
     api_stream_us: float = 20.0        # per streamed output token (incremental detokenise + one SSE chunk)
     frontend_source: str = ""
+    chunked_prefill: bool = True       # the engine's default when the design does not say
+    fp8_kv_with_fp8_weights: bool = False  # kv_dtype auto: FP8 KV cache with FP8 weights (else 16-bit KV)
+    unchunked_budget_floor: int = 32768    # without chunking the step budget rises to hold a whole prompt
+    defaults_source: str = ""
 
 
 # Step-to-step variation of one engine step (coefficient of variation of a lognormal factor on each step or
@@ -58,6 +62,11 @@ ENGINES: dict[str, EnginePreset] = {
         "limits: trtllm-serve defaults max_batch_size 2048, max_num_tokens 8192; host overhead assumed ~half of "
         "vLLM's (C++ batch manager) [assumption]",
         api_request_ms=1.0, api_tokenize_us=1.0, api_stream_us=10.0,
+        chunked_prefill=False, fp8_kv_with_fp8_weights=True, unchunked_budget_floor=0,
+        defaults_source="TensorRT-LLM LLM API (trtllm-serve): enable_chunked_prefill defaults to False and "
+        "max_num_tokens 8192 stays the step budget (a prompt is scheduled whole; one longer than the budget runs "
+        "alone); NVIDIA's FP8 checkpoints quantise the KV cache too (hf_quant_config.json kv_cache_quant_algo "
+        "FP8, e.g. https://huggingface.co/nvidia/Llama-3.3-70B-Instruct-FP8, read 2026-12-06)",
         frontend_source="trtllm-serve / NIM: the same OpenAI-compatible Python frontend; streaming assumed half of "
         "vLLM's per token (C++ detokenisation in the executor) [assumption]; " + FRONTEND_SOURCE),
     "sglang": EnginePreset(
@@ -80,7 +89,15 @@ def engine_limits(params: dict[str, Any], gpu_memory_gib: float) -> tuple[int, i
     seqs = int(params.get("max_num_seqs", 0) or (e.max_num_seqs_large if large else e.max_num_seqs_small))
     tokens = int(params.get("max_num_batched_tokens", 0)
                  or (e.max_batched_tokens_large if large else e.max_batched_tokens_small))
-    if not params.get("chunked_prefill", True):
+    if not chunked_prefill(params):
         # without chunking a whole prompt must fit one step (vLLM raises the budget to max_model_len)
-        tokens = max(tokens, 32768)
+        tokens = max(tokens, e.unchunked_budget_floor)
     return seqs, tokens
+
+
+def chunked_prefill(params: dict[str, Any]) -> bool:
+    """The design's chunked_prefill, else the engine's default (vLLM/SGLang chunk, TensorRT-LLM does not)."""
+    value = params.get("chunked_prefill")
+    if value is None:
+        return ENGINES[str(params.get("engine", "vllm"))].chunked_prefill
+    return bool(value)

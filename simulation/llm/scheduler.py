@@ -261,9 +261,9 @@ class Engine:
         while waiting and budget > 0 and len(running) < self.max_seqs:
             s = waiting[0]
             remaining = s.target - s.cached
-            if not self.chunked and remaining > budget:
-                break
-            n = min(remaining, budget, self.max_chunk)
+            if not self.chunked and remaining > budget and (chunks or self.decoding):
+                break  # unchunked: a whole prompt per step; one longer than the budget runs alone
+            n = min(remaining, budget, self.max_chunk) if self.chunked else remaining
             add = -(-(s.cached + n) // BLOCK_TOKENS) + self.window_blocks
             if add + need > self.free:
                 break

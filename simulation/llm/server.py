@@ -12,9 +12,10 @@ from kernels.perf import Profile, load_profile
 from simulation.engine.runtime import NodeRuntime
 from simulation.errors import DesignError
 from simulation.llm.catalog import ModelSpec, model
-from simulation.llm.engines import ENGINES, STEP_JITTER_CV
+from simulation.llm.engines import ENGINES, STEP_JITTER_CV, chunked_prefill
 from simulation.llm.frontend import Frontend, JitterTimer
 from simulation.llm.memory import BLOCK_TOKENS, memory_plan
+from simulation.llm.pipeline import PipelineEngine
 from simulation.llm.scheduler import Engine, Seq
 from simulation.llm.steptime import LockstepTimer, StepTimer, spec_decode_gain
 
@@ -54,8 +55,13 @@ def build_timer(params: dict[str, Any], path: str, plan: dict[str, Any] | None =
         draft = StepTimer(draft_spec, profile, tp, 1, plan["dtype"], plan["kv_dtype"], engine)
         # the draft runs inside the target's step: no second host overhead
         draft.engine = replace(engine, step_overhead_ms=0.0, per_seq_overhead_us=0.0)
-    return StepTimer(spec, profile, tp, pp, plan["dtype"], plan["kv_dtype"], engine, draft, k,
-                     ep=int(plan.get("expert_parallel_gpus", 1)))
+    timer = StepTimer(spec, profile, tp, pp, plan["dtype"], plan["kv_dtype"], engine, draft, k,
+                      ep=int(plan.get("expert_parallel_gpus", 1)))
+    # weights stay in their storage width (memory, streaming); an emulated precision multiplies in 16 bits
+    timer.dtype = plan.get("compute_dtype", plan["dtype"])
+    if draft is not None:
+        draft.dtype = timer.dtype
+    return timer
 
 
 def _check_parallelism(spec: ModelSpec, tp: int, pp: int, path: str) -> None:
@@ -84,7 +90,7 @@ class LLMServer(NodeRuntime):
         self.queue_limit = int(params.get("queue_limit", 0))
         self.timeout_s = float(params.get("timeout_ms", 0.0)) / 1000.0
         slow = self.slow_factor if (self.slowdown != 1.0 or self.slow_windows) else None
-        chunked = bool(params.get("chunked_prefill", True))
+        chunked = chunked_prefill(params)
         # what the client measures around the engine (simulation/llm/frontend.py)
         self.frontend_on = bool(params.get("api_frontend", True))
         self.rtt_ms = float(params.get("client_rtt_ms", 0.1))
@@ -119,7 +125,9 @@ class LLMServer(NodeRuntime):
             sim.call_later(float(loss["at_s"]), self._lose_replicas, lost)
             sim.call_later(float(loss["at_s"]) + float(loss.get("recovery_s", 300.0)), self._lose_replicas, -lost)
         self._window_blocks = plan["window_blocks_per_seq"]
-        self._kv_blocks = plan["kv_blocks"]
+        # a request must fit one engine (one virtual engine of a pipeline-parallel replica)
+        self._kv_blocks = plan["kv_blocks"] // max(1, int(params.get("pp", 1))) if len(self.engines) == self.replicas \
+            else plan["kv_blocks"]
         self._rr = 0
         self._uid = 0
         self.waits: list[float] = []
@@ -173,13 +181,17 @@ class LLMServer(NodeRuntime):
         """One replica's engine, empty (a scaled-out replica starts with a cold KV cache)."""
         plan = self.plan
         slow = self.slow_factor if (self.slowdown != 1.0 or self.slow_windows) else None
-        timer = self._jittered(self.timer, len(getattr(self, "engines", ())))
-        engine = Engine(self.sim, timer, plan["kv_blocks"], plan["max_num_seqs"],
-                        plan["max_num_batched_tokens"], bool(self.params.get("chunked_prefill", True)),
+        index = len(getattr(self, "engines", ()))
+        pp = int(self.params.get("pp", 1))
+        # pipeline parallel: pp virtual engines (micro-batches in flight), each with 1/pp of the KV blocks
+        parts = [Engine(self.sim, self._jittered(self.timer, index * pp + k), plan["kv_blocks"] // pp,
+                        plan["max_num_seqs"], plan["max_num_batched_tokens"], chunked_prefill(self.params),
                         plan["window_blocks_per_seq"], self.gain, self._done, self._scheduled, slow)
+                 for k in range(pp)]
+        engine = parts[0] if pp == 1 else PipelineEngine(parts)
         engine.prefix_caching = bool(self.params.get("prefix_caching", True))
         engine.frontend = Frontend(self._preset, self.rtt_ms) if self.frontend_on else None
-        return engine
+        return engine  # type: ignore[return-value]
 
     def _jittered(self, timer: Any, index: int) -> Any:
         """Each replica's steps vary on their own seeded stream (replicas do not step in time)."""
