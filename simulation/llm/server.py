@@ -52,6 +52,7 @@ def build_timer(params: dict[str, Any], path: str, plan: dict[str, Any] | None =
         if not draft_id:
             raise DesignError("speculative draft_model needs a draft_model id", f"{path}.draft_model")
         draft_spec = model(draft_id, f"{path}.draft_model")
+        _check_draft(spec, draft_spec, f"{path}.draft_model")
         draft = StepTimer(draft_spec, profile, tp, 1, plan["dtype"], plan["kv_dtype"], engine)
         # the draft runs inside the target's step: no second host overhead
         draft.engine = replace(engine, step_overhead_ms=0.0, per_seq_overhead_us=0.0)
@@ -62,6 +63,17 @@ def build_timer(params: dict[str, Any], path: str, plan: dict[str, Any] | None =
     if draft is not None:
         draft.dtype = timer.dtype
     return timer
+
+
+def _check_draft(target: ModelSpec, draft: ModelSpec, path: str) -> None:
+    """A draft model must propose tokens of the target's vocabulary (vLLM verifies token ids, not text)."""
+    if draft.vocab != target.vocab:
+        raise DesignError(f"draft model {draft.id} (vocabulary {draft.vocab:,} tokens) does not share the "
+                          f"tokenizer of {target.id} (vocabulary {target.vocab:,}): pick a draft of the same "
+                          f"family, e.g. a smaller model of the same series", path)
+    if draft.total_params_b >= target.total_params_b:
+        raise DesignError(f"draft model {draft.id} ({draft.total_params_b:g}B) is not smaller than the target "
+                          f"{target.id} ({target.total_params_b:g}B): it cannot speed decoding up", path)
 
 
 def _check_parallelism(spec: ModelSpec, tp: int, pp: int, path: str) -> None:

@@ -175,7 +175,10 @@ class StepTimer:
             return hit
         k = self.spec_k
         tokens = batch * (k + 1)
-        ms = self._forward_ms(tokens, batch, self._decode_attn_ms(batch, kv) * (1.0 if not k else 1.15))
+        # the verify pass: every sequence's k drafted tokens plus one go through the target together (GEMMs
+        # at batch·(k+1) tokens), attention reads each KV once for k+1 queries (+15 % for the extra queries
+        # [assumption]) and the LM head scores all k+1 positions of every sequence (rejection sampling)
+        ms = self._forward_ms(tokens, tokens, self._decode_attn_ms(batch, kv) * (1.0 if not k else 1.15))
         if k and self.draft is not None:
             ms += k * self.draft.decode_s(batch, kv_mean) * 1e3
         ms += self._host_ms(batch)
@@ -200,7 +203,7 @@ class StepTimer:
         k = self.spec_k
         tokens = batch * (k + 1) + sum(c for c, _ in chunks)
         attn = self._decode_attn_ms(batch, kv) + sum(self._prefill_attn_ms(c, max(c, x)) for c, x in ckey)
-        ms = self._forward_ms(tokens, sampled + batch, attn)
+        ms = self._forward_ms(tokens, sampled + batch * (k + 1), attn)
         if k and self.draft is not None and batch:
             ms += k * self.draft.decode_s(batch, kv_mean) * 1e3
         ms += self._host_ms(batch + len(chunks))
