@@ -28,23 +28,29 @@ class BenchSimulation(Simulation):
     """A Simulation that sends exactly the given arrivals (open) or a capped number of requests (closed)."""
 
     def __init__(self, design: Design, seed: int, arrivals: list[tuple[float, int | None, int | None]] | None,
-                 max_requests: int | None, duration_s: float, warmup_requests: int = 0) -> None:
+                 max_requests: int | None, duration_s: float, warmup_requests: int = 0,
+                 fixed_lengths: tuple[int, int] | None = None, sharegpt_caps: bool = False) -> None:
         super().__init__(design, seed=seed, duration_s=duration_s, warmup_s=0.0, record_hops=False)
         self._arrivals = arrivals
         self._max_requests = max_requests
         self._warmup_requests = warmup_requests
-        self.sent: list[Request] = []  # every request sent, warm-up included (in-flight peak, start times)
+        self.fixed_lengths = fixed_lengths  # fixed --isl/--osl: no draw per request
+        self.sharegpt_caps = sharegpt_caps
+        self.sent: list[Request] = []  # every request sent when some are warm-up (in-flight peak, start times)
+        if warmup_requests or sharegpt_caps or fixed_lengths:
+            self._new_request = self._bench_request  # type: ignore[method-assign]  # plain runs keep the fast path
 
-    sharegpt_caps = False
-
-    def _new_request(self, t: float, isl: int | None, osl: int | None) -> Request:
-        req = super()._new_request(t, isl, osl)
+    def _bench_request(self, t: float, isl: int | None, osl: int | None) -> Request:
+        if isl is None and self.fixed_lengths is not None:
+            isl, osl = self.fixed_lengths
+        req = Simulation._new_request(self, t, isl, osl)
         if self.sharegpt_caps:  # vLLM's sharegpt sampler: prompts of 4–1,024 tokens, prompt + output ≤ 2,048
             req.input_tokens = min(max(req.input_tokens, 4), 1024)
             req.output_tokens = min(max(req.output_tokens, 4), 2048 - req.input_tokens)
-        # the first requests warm the server up and stay out of the statistics (AIPerf/genai-perf warm-up)
-        req.measured = len(self.sent) >= self._warmup_requests
-        self.sent.append(req)
+        if self._warmup_requests:
+            # the first requests warm the server up and stay out of the statistics (AIPerf/genai-perf warm-up)
+            req.measured = len(self.sent) >= self._warmup_requests
+            self.sent.append(req)
         return req
 
     def run_to_completion(self) -> float:
@@ -214,8 +220,11 @@ def run_bench(model: str, gpu: str, tp: int = 1, pp: int = 1, dtype: str = "bf16
                           request_rate if request_rate is not None and math.isfinite(request_rate) else 1.0,
                           profile, seed, isl_dist, osl_dist, duration_s=min(duration, 3e7),
                           server_params=server_params)
-    sim = BenchSimulation(design, seed, arrivals, max_requests, duration, warmup_requests)
-    sim.sharegpt_caps = dataset == "sharegpt"
+    fixed = (int(isl), int(osl)) if isl_dist is None and osl_dist is None and isl and osl else None
+    if fixed is not None and arrivals is not None and arrivals[0][1] is None:
+        arrivals = [(t, fixed[0], fixed[1]) for t, _, _ in arrivals]  # no draw per request
+    sim = BenchSimulation(design, seed, arrivals, max_requests, duration, warmup_requests,
+                          fixed if concurrency is not None else None, dataset == "sharegpt")
     wall = sim.run_to_completion()
     out = bench_metrics_from_sim(sim, goodput, per_request or bool(warmup_requests))
     if not per_request:

@@ -8,47 +8,17 @@ closed-loop clients reaches the engine spread over several steps instead of in o
 trip and a small step-to-step variation of the GPU step and fixed-length closed loops lose their lockstep
 as real servers do (issue 17). TTFT and E2E include all of it, as the client measures them.
 
-Speed: one extra event per request on the way in and one on the way out; the FIFO is a clock, not a queue.
+Speed: the FIFO is a clock, not a queue, and the way back costs no event. Every request pays the same fixed
+delays after its last token (the final chunk and half a round trip); they are charged up front instead,
+with the way in. That leaves every latency the client measures (TTFT, TPOT, ITL, E2E) and the moment a
+closed-loop client's next request reaches the engine exactly as they are; only the clock of the client's
+own sends moves earlier by those ~0.1 ms. The way in needs an event only when the engine would look at its
+queue before the request is through the API server (Engine.add_ready).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-
 from simulation.llm.engines import EnginePreset
-
-_JITTER_TABLE = 4096  # factors drawn once per engine and cycled (a step's factor costs one index)
-
-
-class JitterTimer:
-    """A step timer whose every step (or fused run of steps) is scaled by a seeded lognormal factor, mean 1."""
-
-    __slots__ = ("inner", "spec_k", "_f", "_i")
-
-    def __init__(self, inner: Any, cv: float, rng: np.random.Generator) -> None:
-        self.inner = inner
-        self.spec_k = inner.spec_k
-        sigma = float(np.sqrt(np.log1p(cv * cv)))
-        self._f = rng.lognormal(-sigma * sigma / 2.0, sigma, _JITTER_TABLE).tolist()
-        self._i = 0
-
-    def decode_s(self, batch: int, kv_mean: float) -> float:
-        i = self._i
-        self._i = (i + 1) & (_JITTER_TABLE - 1)
-        return self.inner.decode_s(batch, kv_mean) * self._f[i]
-
-    def mixed_s(self, batch: int, kv_mean: float, chunks: list[tuple[int, int]], sampled: int) -> float:
-        i = self._i
-        self._i = (i + 1) & (_JITTER_TABLE - 1)
-        return self.inner.mixed_s(batch, kv_mean, chunks, sampled) * self._f[i]
-
-    def describe(self) -> dict[str, Any]:
-        return self.inner.describe()
-
-    def __getattr__(self, name: str) -> Any:  # spec, tp, pp, ... of the wrapped timer
-        return getattr(self.inner, name)
 
 
 class Frontend:
@@ -64,11 +34,12 @@ class Frontend:
         self.free_at = 0.0
 
     def ingress(self, now: float, prompt: int, streaming_tokens_per_s: float) -> float:
-        """Delay from the client sending a request to the engine queueing it.
+        """Delay from the client sending a request to the engine queueing it, plus the fixed way back.
 
-        The API server's share taken by streaming (tokens/s × cost per token) slows its request work.
+        The API server's share taken by streaming (tokens/s × cost per token) slows its request work. The way
+        back (the final chunk and half a round trip, the same for every request) is charged here, up front.
         """
-        start = now + self.half_rtt_s
+        start = now + self.half_rtt_s + self.way_back_s
         if self.free_at > start:
             start = self.free_at
         busy = streaming_tokens_per_s * self.stream_s
@@ -76,12 +47,7 @@ class Frontend:
         self.free_at = start + work
         return self.free_at - now
 
-    def first_token_delay(self) -> float:
-        """The first token's trip: detokenised, sent as one chunk, over the network."""
+    @property
+    def way_back_s(self) -> float:
+        """The final chunk and half a round trip after the last token: the same for every request."""
         return self.stream_s + self.half_rtt_s
-
-    def egress(self, now: float) -> float:
-        """Delay from the engine's last token to the client holding the whole answer (the final chunk)."""
-        start = now if now > self.free_at else self.free_at
-        self.free_at = start + self.stream_s
-        return self.free_at + self.half_rtt_s - now

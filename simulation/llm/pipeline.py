@@ -33,6 +33,9 @@ class PipelineEngine:
     def add(self, seq: Seq, now: float) -> None:
         min(self.parts, key=Engine.outstanding).add(seq, now)
 
+    def add_ready(self, seq: Seq, now: float, ready: float) -> bool:
+        return min(self.parts, key=Engine.outstanding).add_ready(seq, now, ready)
+
     def remove_waiting(self, seq: Seq, now: float) -> bool:
         return any(p.remove_waiting(seq, now) for p in self.parts)
 

@@ -35,7 +35,7 @@ class Seq:
 
     __slots__ = ("req", "uid", "enter", "prompt", "out", "cached", "target", "kv", "state", "gen", "g0", "l0",
                  "phase", "seg0", "itl", "last_token", "epoch", "steps_needed", "scheduled", "window_blocks",
-                 "blocks0", "timed_out", "frontend")
+                 "blocks0", "timed_out")
 
     def __init__(self, req: Request, uid: int, enter: float, prompt: int, out: int, cached: int) -> None:
         self.req = req
@@ -60,7 +60,6 @@ class Seq:
         self.window_blocks = 0
         self.blocks0 = 0
         self.timed_out = False
-        self.frontend: Any = None     # the API server in front of the engine (frontend.py); None = engine-side
 
 
 class Engine:
@@ -148,6 +147,30 @@ class Engine:
             self._start_step(now)
         elif self.run_fused and self.run_n > 1 and len(self.running) < self.max_seqs:
             self._truncate(now)
+
+    def add_ready(self, seq: Seq, now: float, ready: float) -> bool:
+        """Queue ``seq`` now although it only reaches the engine at ``ready`` (it is still in the API server),
+        when no step boundary falls between: the scheduler looks at its queue at the end of the run in
+        progress (cut, if fused, at the step in progress at ``ready``). Saves the event; False = none fits."""
+        if not self.busy:
+            return False
+        n = self.run_n
+        if self.run_fused and n > 1 and len(self.running) < self.max_seqs:
+            done = int((ready - self.run_start) / self.run_dt) if self.run_dt > 0 else 0
+            n = done + 1 if done > 0 else 1
+            if n >= self.run_n:
+                return False
+        elif ready > self.run_start + self.run_dt * n:
+            return False
+        self.last_t = now
+        self._account_queue(now)
+        self.queue_area -= ready - now  # it waits from ``ready`` on, not from now
+        self.waiting.append(seq)
+        if n < self.run_n:
+            self.run_n = n
+            self.run_id += 1
+            self.sim.call_later(self.run_start + n * self.run_dt - now, self._end_run, self.run_id)
+        return True
 
     def remove_waiting(self, seq: Seq, now: float) -> bool:
         """Drop a queued sequence (queue timeout); False when it was already scheduled."""

@@ -13,7 +13,7 @@ from simulation.engine.runtime import NodeRuntime
 from simulation.errors import DesignError
 from simulation.llm.catalog import ModelSpec, model
 from simulation.llm.engines import ENGINES, STEP_JITTER_CV, chunked_prefill
-from simulation.llm.frontend import Frontend, JitterTimer
+from simulation.llm.frontend import Frontend
 from simulation.llm.memory import BLOCK_TOKENS, memory_plan
 from simulation.llm.pipeline import PipelineEngine
 from simulation.llm.scheduler import Engine, Seq
@@ -113,7 +113,7 @@ class LLMServer(NodeRuntime):
             # DP + EP: the replicas step together (MoE layers need every rank), so they are one engine
             # with the replicas' pooled limits, timed as its slowest rank
             r = self.replicas
-            engine = Engine(sim, self._jittered(LockstepTimer(self.timer, r), 0), plan["kv_blocks"] * r, plan["max_num_seqs"] * r,
+            engine = Engine(sim, LockstepTimer(self._jittered(self.timer, 0), r), plan["kv_blocks"] * r, plan["max_num_seqs"] * r,
                             plan["max_num_batched_tokens"] * r, chunked, plan["window_blocks_per_seq"], self.gain,
                             self._done, self._scheduled, slow)
             engine.max_chunk = plan["max_num_batched_tokens"]
@@ -178,14 +178,16 @@ class LLMServer(NodeRuntime):
         self._uid += 1
         seq = Seq(req, self._uid, now, prompt, out, cached)
         engine = self._pick(prompt)
-        frontend = seq.frontend = engine.frontend
+        frontend = engine.frontend
         if frontend is None:
             engine.add(seq, now)
         else:
             # the API server tokenises it first (a FIFO shared with the streams it is sending)
             streaming = engine.decoding * engine.gain / engine.run_dt if engine.busy and engine.run_dt > 0 else 0.0
-            engine.in_frontend += 1
-            self.sim.call_later(frontend.ingress(now, prompt, streaming), self._admit, engine, seq)
+            delay = frontend.ingress(now, prompt, streaming)
+            if not engine.add_ready(seq, now, now + delay):
+                engine.in_frontend += 1
+                self.sim.call_later(delay, self._admit, engine, seq)
         if self.timeout_s:
             self.sim.call_later(self.timeout_s, self._expire, seq, engine)
 
@@ -205,11 +207,11 @@ class LLMServer(NodeRuntime):
         engine.frontend = Frontend(self._preset, self.rtt_ms) if self.frontend_on else None
         return engine  # type: ignore[return-value]
 
-    def _jittered(self, timer: Any, index: int) -> Any:
+    def _jittered(self, timer: StepTimer, index: int) -> StepTimer:
         """Each replica's steps vary on their own seeded stream (replicas do not step in time)."""
         if self.jitter <= 0:
             return timer
-        return JitterTimer(timer, self.jitter, self.sim.rng(f"step-jitter/{self.id}/{index}"))
+        return timer.jittered(self.jitter, self.sim.rng(f"step-jitter/{self.id}/{index}"))
 
     def _admit(self, engine: Engine, seq: Seq) -> None:
         """The API server hands a tokenised request to the engine."""
@@ -317,16 +319,8 @@ class LLMServer(NodeRuntime):
     def _done(self, seq: Seq, now: float) -> None:
         if self.draining:
             self._drained(now)
-        frontend = seq.frontend
-        if frontend is None:
-            self._deliver(seq, now)
-            return
-        # the client sees the first token one chunk and half a round trip later, the last after the final chunk
-        seq.req.first_token += frontend.first_token_delay()
-        delay = frontend.egress(now)
-        self.sim.call_later(delay, self._deliver, seq, now + delay)
-
-    def _deliver(self, seq: Seq, now: float) -> None:
+        # with an API server in front, the way back (final chunk, half a round trip) was charged on the way in
+        # (simulation/llm/frontend.py): the client's clock is the engine's from here on
         req = seq.req
         req.llm_done = now
         req.itl_runs = seq.itl
