@@ -24,13 +24,15 @@ from simulation.llm.engines import EnginePreset
 class Frontend:
     """The API server of one engine replica (a FIFO clock) and the client's network round trip."""
 
-    __slots__ = ("request_s", "tokenize_s", "stream_s", "half_rtt_s", "free_at")
+    __slots__ = ("request_s", "tokenize_s", "stream_s", "half_rtt_s", "way_back_s", "free_at")
 
     def __init__(self, engine: EnginePreset, rtt_ms: float) -> None:
         self.request_s = engine.api_request_ms / 1e3
         self.tokenize_s = engine.api_tokenize_us / 1e6
         self.stream_s = engine.api_stream_us / 1e6
         self.half_rtt_s = rtt_ms / 2e3
+        # the final chunk and half a round trip after the last token: the same for every request
+        self.way_back_s = self.stream_s + self.half_rtt_s
         self.free_at = 0.0
 
     def ingress(self, now: float, prompt: int, streaming_tokens_per_s: float) -> float:
@@ -39,15 +41,10 @@ class Frontend:
         The API server's share taken by streaming (tokens/s × cost per token) slows its request work. The way
         back (the final chunk and half a round trip, the same for every request) is charged here, up front.
         """
-        start = now + self.half_rtt_s + self.way_back_s
+        start = now + self.half_rtt_s + self.way_back_s  # the way in, and the way back charged up front
         if self.free_at > start:
             start = self.free_at
         busy = streaming_tokens_per_s * self.stream_s
         work = (self.request_s + self.tokenize_s * prompt) / (1.0 - (busy if busy < 0.9 else 0.9))
         self.free_at = start + work
         return self.free_at - now
-
-    @property
-    def way_back_s(self) -> float:
-        """The final chunk and half a round trip after the last token: the same for every request."""
-        return self.stream_s + self.half_rtt_s
