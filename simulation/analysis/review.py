@@ -81,10 +81,18 @@ def _params(design: Design) -> dict[str, dict[str, Any]]:
 def _memory_rules(design: Design, env: Envelope, params: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for nid, msg in env.facts.get("does_not_fit", {}).items():
+        if " cannot run on " in msg:  # simulation/llm/hardware_support.py: a precision the GPU lacks
+            out.append(_issue("error", "dtype-unsupported", nid, msg, "the engine refuses to start",
+                              "pick a precision the GPU runs (see the message) or another GPU"))
+            continue
         out.append(_issue("error", "model-does-not-fit", nid, msg,
                           "the engine cannot start: weights and activations exceed the GPUs' memory",
                           "raise tp/pp, quantise the weights (fp8/int4), pick a larger GPU or a smaller model"))
     for nid, plan in env.facts.get("plans", {}).items():
+        if plan.get("dtype_emulation"):
+            out.append(_issue("warning", "dtype-emulated", nid, plan["dtype_emulation"],
+                              "the GPU has no tensor cores for this precision: memory shrinks, speed does not",
+                              "use a GPU that runs it natively, or the 16-bit weights"))
         budget = plan["budget_gb_per_gpu"] * plan["gpus"]
         share = plan["kv_pool_gb"] / budget if budget else 0.0
         seqs = env.facts.get("max_seqs_kv", {}).get(nid, math.inf)

@@ -11,12 +11,14 @@ import argparse
 import json
 import math
 import sys
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from simulation.design import Design
 from simulation.engine.core import Simulation
+from simulation.engine.request import Request
 from simulation.errors import DesignError
 from simulation.loader import load_design
 from simulation.metrics import RunResult
@@ -26,10 +28,30 @@ class BenchSimulation(Simulation):
     """A Simulation that sends exactly the given arrivals (open) or a capped number of requests (closed)."""
 
     def __init__(self, design: Design, seed: int, arrivals: list[tuple[float, int | None, int | None]] | None,
-                 max_requests: int | None, duration_s: float) -> None:
+                 max_requests: int | None, duration_s: float, warmup_requests: int = 0,
+                 fixed_lengths: tuple[int, int] | None = None, sharegpt_caps: bool = False) -> None:
         super().__init__(design, seed=seed, duration_s=duration_s, warmup_s=0.0, record_hops=False)
         self._arrivals = arrivals
         self._max_requests = max_requests
+        self._warmup_requests = warmup_requests
+        self.fixed_lengths = fixed_lengths  # fixed --isl/--osl: no draw per request
+        self.sharegpt_caps = sharegpt_caps
+        self.sent: list[Request] = []  # every request sent when some are warm-up (in-flight peak, start times)
+        if warmup_requests or sharegpt_caps or fixed_lengths:
+            self._new_request = self._bench_request  # type: ignore[method-assign]  # plain runs keep the fast path
+
+    def _bench_request(self, t: float, isl: int | None, osl: int | None) -> Request:
+        if isl is None and self.fixed_lengths is not None:
+            isl, osl = self.fixed_lengths
+        req = Simulation._new_request(self, t, isl, osl)
+        if self.sharegpt_caps:  # vLLM's sharegpt sampler: prompts of 4–1,024 tokens, prompt + output ≤ 2,048
+            req.input_tokens = min(max(req.input_tokens, 4), 1024)
+            req.output_tokens = min(max(req.output_tokens, 4), 2048 - req.input_tokens)
+        if self._warmup_requests:
+            # the first requests warm the server up and stay out of the statistics (AIPerf/genai-perf warm-up)
+            req.measured = len(self.sent) >= self._warmup_requests
+            self.sent.append(req)
+        return req
 
     def run_to_completion(self) -> float:
         """Send every request and run until the last is answered; no timeline or warm-up. Wall seconds."""
@@ -110,47 +132,113 @@ def poisson_arrivals(n: int, rate: float, seed: int) -> list[tuple[float, None, 
     return [(float(t), None, None) for t in np.cumsum(gaps)]
 
 
+# ShareGPT-like lengths: lognormal through the percentiles of the ShareGPT V3 sample that LLMServingSim replays
+# against vLLM 0.19.0 (300 requests; casys-kaist/LLMServingSim, MIT, workload of its RTX 4090 Llama-3.1-8B run,
+# https://github.com/casys-kaist/LLMServingSim, read 2026-12-06): prompt p50 730 / p99 2,770 tokens,
+# output p50 635 / p99 1,000 tokens. vLLM's own sharegpt sampler keeps prompts of 4–1,024 tokens and
+# prompt + output ≤ 2,048 (vllm/benchmarks/datasets.py is_valid_sequence): both are capped here the same way.
+SHAREGPT_INPUT = {"dist": "lognormal", "p50": 730, "p99": 2770}
+SHAREGPT_OUTPUT = {"dist": "lognormal", "p50": 635, "p99": 1000}
+SHAREGPT_SOURCE = ("ShareGPT V3 sample replayed by LLMServingSim (casys-kaist/LLMServingSim, MIT, "
+                   "https://github.com/casys-kaist/LLMServingSim, read 2026-12-06): prompt p50 730 / p99 2770, "
+                   "output p50 635 / p99 1000 tokens")
+DATASETS = ("random", "sharegpt")
+GOODPUT_KEYS = {"ttft": "ttft", "tpot": "tpot", "e2el": "e2el"}
+
+
+def random_lengths(value: int, ratio: float, name: str) -> dict[str, Any]:
+    """`vllm bench serve --random-range-ratio`: lengths uniform in [L·(1−r), L·(1+r)] (integers, inclusive)."""
+    if not 0.0 <= ratio < 1.0:
+        raise DesignError(f"must be in [0, 1), got {ratio}", "random_range_ratio")
+    if ratio == 0.0:
+        return {"dist": "fixed", "value": int(value)}
+    low, high = max(1, int(value * (1.0 - ratio))), max(1, int(value * (1.0 + ratio)))
+    return {"dist": "uniform", "low": low - 0.499, "high": high + 0.499}
+
+
+def parse_goodput(items: list[str] | None) -> dict[str, float]:
+    """``--goodput ttft:500 tpot:50 e2el:2000`` (ms), as vllm bench serve takes it."""
+    out: dict[str, float] = {}
+    for item in items or ():
+        key, sep, value = str(item).partition(":")
+        if not sep or key not in GOODPUT_KEYS:
+            raise DesignError(f"expected KEY:MS with KEY one of {', '.join(GOODPUT_KEYS)}, got {item!r}", "goodput")
+        try:
+            ms = float(value)
+        except ValueError:
+            raise DesignError(f"{key} needs a number of milliseconds, got {value!r}", "goodput") from None
+        if not ms > 0:
+            raise DesignError(f"{key} must be > 0 ms, got {value}", "goodput")
+        out[key] = ms
+    return out
+
+
 def run_bench(model: str, gpu: str, tp: int = 1, pp: int = 1, dtype: str = "bf16", engine: str = "vllm",
               isl: int | None = 1024, osl: int | None = 256, concurrency: int | None = None,
               request_rate: float | None = None, num_prompts: int = 1000, profile: str | None = None,
               seed: int = 0, isl_dist: dict[str, Any] | None = None, osl_dist: dict[str, Any] | None = None,
               server_params: dict[str, Any] | None = None,
-              arrivals: list[tuple[float, int | None, int | None]] | None = None) -> dict[str, Any]:
+              arrivals: list[tuple[float, int | None, int | None]] | None = None, warmup_requests: int = 0,
+              random_range_ratio: float = 0.0, dataset: str = "random", goodput: dict[str, float] | None = None,
+              per_request: bool = False) -> dict[str, Any]:
     """Simulate `vllm bench serve` against one llm_server; returns its JSON keys (times in ms, duration in s).
 
     ``arrivals`` (time s, input tokens, output tokens) replays a recorded trace instead of the load options.
+    ``warmup_requests`` more requests are sent first and left out of every statistic. ``per_request`` adds
+    vLLM's per-request arrays (input_lens, output_lens, ttfts, itls, start_times; seconds).
     """
     if num_prompts < 1:
         raise DesignError(f"must be ≥ 1, got {num_prompts}", "num_prompts")
+    if warmup_requests < 0:
+        raise DesignError(f"must be ≥ 0, got {warmup_requests}", "warmup_requests")
     if arrivals is None and (concurrency is None) == (request_rate is None):
         raise DesignError("give exactly one of --concurrency (closed loop) or --request-rate (Poisson)", "bench")
     if concurrency is not None and concurrency < 1:
         raise DesignError(f"must be ≥ 1, got {concurrency}", "concurrency")
     if request_rate is not None and not request_rate > 0:
         raise DesignError(f"must be > 0, got {request_rate}", "request_rate")
+    if dataset not in DATASETS:
+        raise DesignError(f"must be one of {', '.join(DATASETS)}, got {dataset!r}", "dataset_name")
+    if dataset == "sharegpt" and isl_dist is None:
+        isl_dist, osl_dist = dict(SHAREGPT_INPUT), dict(SHAREGPT_OUTPUT)
+    elif isl_dist is None and random_range_ratio:
+        isl_dist = random_lengths(int(isl or 0), random_range_ratio, "isl")
+        osl_dist = osl_dist or random_lengths(int(osl or 0), random_range_ratio, "osl")
+    total = num_prompts + warmup_requests
     if arrivals is not None:
-        num_prompts = len(arrivals)
+        num_prompts = len(arrivals) - warmup_requests
         duration = max(arrivals[-1][0], 1e-3) * 1.000001 + 1e-6
         max_requests = None
     elif concurrency is not None:
-        arrivals, max_requests, duration = None, num_prompts, 1e9
+        arrivals, max_requests, duration = None, total, 1e9
     else:
         rate = float(request_rate)  # type: ignore[arg-type]
-        arrivals = poisson_arrivals(num_prompts, rate, seed)
+        arrivals = poisson_arrivals(total, rate, seed)
         duration = max(arrivals[-1][0], 1e-3) * 1.000001 + 1e-6
         max_requests = None
     design = bench_design(model, gpu, tp, pp, dtype, engine, isl, osl, concurrency,
                           request_rate if request_rate is not None and math.isfinite(request_rate) else 1.0,
                           profile, seed, isl_dist, osl_dist, duration_s=min(duration, 3e7),
                           server_params=server_params)
-    sim = BenchSimulation(design, seed, arrivals, max_requests, duration)
+    fixed = (int(isl), int(osl)) if isl_dist is None and osl_dist is None and isl and osl else None
+    if fixed is not None and arrivals is not None and arrivals[0][1] is None:
+        arrivals = [(t, fixed[0], fixed[1]) for t, _, _ in arrivals]  # no draw per request
+    sim = BenchSimulation(design, seed, arrivals, max_requests, duration, warmup_requests,
+                          fixed if concurrency is not None else None, dataset == "sharegpt")
     wall = sim.run_to_completion()
-    out = bench_metrics_from_sim(sim)
+    out = bench_metrics_from_sim(sim, goodput, per_request or bool(warmup_requests))
+    if not per_request:
+        for key in PER_REQUEST_KEYS:
+            out.pop(key, None)
     out.update({"model": model, "gpu": gpu, "tp": tp, "pp": pp, "dtype": dtype, "engine": engine,
-                "num_prompts": num_prompts, "max_concurrency": concurrency,
+                "num_prompts": num_prompts, "warmup_requests": warmup_requests, "max_concurrency": concurrency,
                 "request_rate": request_rate if request_rate is not None else "inf", "seed": seed,
+                "dataset_name": dataset, "random_range_ratio": random_range_ratio,
                 "wall_s": wall, "node": sim.runtimes["llm"].stats()})
     return out
+
+
+PER_REQUEST_KEYS = ("input_lens", "output_lens", "ttfts", "itls", "start_times")
 
 
 def _stats(prefix: str, values: np.ndarray, weights: np.ndarray | None = None) -> dict[str, float]:
@@ -173,12 +261,15 @@ def _stats(prefix: str, values: np.ndarray, weights: np.ndarray | None = None) -
             f"p99_{prefix}_ms": q(0.99)}
 
 
-def bench_metrics_from_sim(sim: Simulation) -> dict[str, Any]:
+def bench_metrics_from_sim(sim: Simulation, goodput: dict[str, float] | None = None,
+                           per_request: bool = False) -> dict[str, Any]:
     """vllm bench serve's summary straight from the finished requests and the engines' step logs.
 
     Same definitions as ``bench_metrics`` (which goes through RunResult) without flattening every
     request's inter-token runs: the ITL distribution is the engines' step log weighted by the decodes
-    in each step (every request of a benchmark completes, so the two are the same).
+    in each step (every request of a benchmark completes, so the two are the same). With warm-up
+    requests (``per_request``) it comes from the measured requests' own token gaps instead.
+    The window runs from the first measured request's start to the last measured answer.
     """
     done = [r for r in sim.done if r.status == "ok"]
     n = len(done)
@@ -191,16 +282,24 @@ def bench_metrics_from_sim(sim: Simulation) -> dict[str, Any]:
     ttft = (first - arrival) * 1000.0
     multi = outs > 1
     tpot = (e2e[multi] - ttft[multi]) / (outs[multi] - 1)
-    duration = float(end.max()) if n else 0.0
+    start = min((r.arrival for r in sim.done), default=0.0)
+    duration = float(end.max()) - start if n else 0.0
     total_in, total_out = int(ins.sum()), int(outs.sum())
     values: list[float] = []
     weights: list[float] = []
-    for rt in sim.runtimes.values():
-        for engine in getattr(rt, "engines", ()):
-            v, w = engine.itl_samples()
-            values += v
-            weights += w
+    if per_request:
+        for r in done:
+            for gap, count in r.itl_runs or ():
+                values.append(gap)
+                weights.append(count)
+    else:
+        for rt in sim.runtimes.values():
+            for engine in getattr(rt, "engines", ()):
+                v, w = engine.itl_samples()
+                values += v
+                weights += w
     out: dict[str, Any] = {
+        "date": datetime.now().strftime("%Y%m%d-%H%M%S"),
         "completed": n,
         "failed": int(len(sim.done) - n),
         "duration": duration,
@@ -209,12 +308,43 @@ def bench_metrics_from_sim(sim: Simulation) -> dict[str, Any]:
         "request_throughput": n / duration if duration else 0.0,
         "output_throughput": total_out / duration if duration else 0.0,
         "total_token_throughput": (total_in + total_out) / duration if duration else 0.0,
+        "max_concurrent_requests": _peak_in_flight(getattr(sim, "sent", None) or sim.done),
     }
+    if goodput:
+        good = np.ones(n, bool)
+        if "ttft" in goodput:
+            good &= ttft <= goodput["ttft"]
+        if "e2el" in goodput:
+            good &= e2e <= goodput["e2el"]
+        if "tpot" in goodput:
+            per = np.zeros(n)
+            per[multi] = tpot
+            good &= per <= goodput["tpot"]
+        out["request_goodput"] = float(good.sum()) / duration if duration else 0.0
+        out["goodput_slos_ms"] = dict(goodput)
     out.update(_stats("ttft", ttft))
     out.update(_stats("tpot", tpot))
-    out.update(_stats("itl", np.asarray(values) * 1000.0, np.asarray(weights)))
+    out.update(_stats("itl", np.asarray(values) * 1000.0, np.asarray(weights, float)))
     out.update(_stats("e2el", e2e))
+    if per_request:
+        out["input_lens"] = [int(x) for x in ins]
+        out["output_lens"] = [int(x) for x in outs]
+        out["ttfts"] = (first - arrival).tolist()
+        out["start_times"] = (arrival - start).tolist()
+        out["itls"] = [[gap for gap, count in (r.itl_runs or ()) for _ in range(int(count))] for r in done]
     return out
+
+
+def _peak_in_flight(requests: list[Request]) -> int:
+    """Most requests in flight at once (vLLM's max_concurrent_requests): +1 at each start, −1 at each end."""
+    if not requests:
+        return 0
+    starts = np.fromiter((r.arrival for r in requests), float, len(requests))
+    ends = np.fromiter((r.end for r in requests if r.end is not None), float)
+    times = np.concatenate([ends, starts])
+    steps = np.concatenate([-np.ones(ends.size), np.ones(starts.size)])
+    order = np.lexsort((steps, times))  # an answer at t frees its slot before a request sent at t
+    return int(np.cumsum(steps[order]).max())
 
 
 def bench_metrics(result: RunResult, sim: Simulation) -> dict[str, Any]:
@@ -261,7 +391,18 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-num-seqs", type=int, default=0, help="0 = engine default")
     parser.add_argument("--max-num-batched-tokens", type=int, default=0, help="0 = engine default")
-    parser.add_argument("--json", action="store_true", help="print the vllm-bench-style JSON")
+    parser.add_argument("--warmup-requests", type=int, default=0,
+                        help="requests sent first and left out of every statistic (AIPerf/genai-perf warm-up)")
+    parser.add_argument("--dataset-name", default="random", choices=DATASETS,
+                        help="random: --isl/--osl lengths; sharegpt: ShareGPT-like lengths (capped as vLLM does)")
+    parser.add_argument("--random-range-ratio", type=float, default=0.0,
+                        help="random dataset: lengths uniform in [L·(1−r), L·(1+r)] as vllm bench serve does")
+    parser.add_argument("--goodput", nargs="+", metavar="KEY:MS",
+                        help="SLOs for request_goodput, e.g. ttft:500 tpot:50 e2el:5000 (ms)")
+    parser.add_argument("--no-frontend", action="store_true",
+                        help="time at the engine (no API server, network or client), as engine-side logs do")
+    parser.add_argument("--json", action="store_true",
+                        help="print the vllm-bench-style JSON (with the per-request arrays)")
 
 
 def bench_main(args: argparse.Namespace) -> int:
@@ -270,9 +411,13 @@ def bench_main(args: argparse.Namespace) -> int:
         extra["max_num_seqs"] = args.max_num_seqs
     if getattr(args, "max_num_batched_tokens", 0):
         extra["max_num_batched_tokens"] = args.max_num_batched_tokens
+    if getattr(args, "no_frontend", False):
+        extra["api_frontend"] = False
     res = run_bench(args.model, args.gpu, args.tp, args.pp, args.dtype, args.engine, args.isl, args.osl,
                     args.concurrency, args.request_rate, args.num_prompts, args.profile, args.seed,
-                    server_params=extra)
+                    server_params=extra, warmup_requests=args.warmup_requests,
+                    random_range_ratio=args.random_range_ratio, dataset=args.dataset_name,
+                    goodput=parse_goodput(args.goodput), per_request=bool(args.json))
     if args.json:
         json.dump(res, sys.stdout, indent=2, default=float)
         sys.stdout.write("\n")
@@ -298,6 +443,9 @@ def format_table(res: dict[str, Any]) -> str:
         for stat in ("mean", "median", "p99"):
             rows.append((f"{stat.capitalize() if stat != 'p99' else 'P99'} {key.upper()} (ms)",
                          res[f"{stat}_{key}_ms"], ".2f"))
+    if "request_goodput" in res:
+        rows.insert(5, ("Request goodput (req/s)", res["request_goodput"], ".2f"))
+    rows.insert(5, ("Peak concurrent requests", res["max_concurrent_requests"], "d"))
     for title, value, fmt in rows:
         lines.append(title if value is None else f"{title:<40}{format(value, fmt):>14}")
     lines.append("=" * 62)

@@ -11,6 +11,7 @@ from typing import Any
 
 from kernels.hardware import gpu as catalog_gpu
 from simulation.errors import DesignError
+from simulation.llm import hardware_support
 from simulation.llm.catalog import ModelSpec, model
 
 BLOCK_TOKENS = 16  # vLLM default KV block size (cache_config.block_size 16 in the LLMServingSim meta.json)
@@ -96,10 +97,18 @@ def memory_plan(params: dict[str, Any], path: str = "params") -> dict[str, Any]:
     kv_dtype = str(params.get("kv_dtype", "auto"))
     if kv_dtype == "auto":
         kv_dtype = "bf16" if WEIGHT_BYTES.get(dtype, 2.0) != 2.0 else dtype
+        from simulation.llm.engines import ENGINES
+
+        preset = ENGINES.get(str(params.get("engine", "vllm")))
+        if dtype == "fp8" and preset is not None and preset.fp8_kv_with_fp8_weights:
+            kv_dtype = "fp8"
+        if kv_dtype == "bf16" and hardware_support.support(g.id, "bf16") != hardware_support.NATIVE:
+            kv_dtype = "fp16"  # GPUs without bfloat16 (V100) keep the KV cache in fp16
     if dtype not in WEIGHT_BYTES:
         raise DesignError(f"must be one of {', '.join(WEIGHT_BYTES)}, got {dtype!r}", f"{path}.dtype")
     if kv_dtype not in KV_BYTES:
         raise DesignError(f"must be one of auto, {', '.join(KV_BYTES)}, got {kv_dtype!r}", f"{path}.kv_dtype")
+    emulation = hardware_support.check(g.id, dtype, kv_dtype, path)
     util = float(params.get("gpu_memory_utilization", 0.9))
     from simulation.llm.engines import engine_limits
 
@@ -162,6 +171,8 @@ def memory_plan(params: dict[str, Any], path: str = "params") -> dict[str, Any]:
         "window_blocks_per_seq": window_blocks,
         "max_num_seqs": max_seqs,
         "max_num_batched_tokens": max_tokens,
+        "dtype_emulation": emulation,
+        "compute_dtype": hardware_support.compute_dtype(g.id, dtype),
         "formula": (f"KV pool = {util:g} × {g.memory_gb:g} GiB × {DRIVER_SHARE:g} − weights "
                     f"{weights / 1e9:.2f} GB − reserve {reserve / 1e9:.2f} GB = {kv_free / 1e9:.2f} GB per GPU; "
                     f"{per_token_total / 1024:.0f} KiB/token → {blocks} blocks of {BLOCK_TOKENS} tokens"),

@@ -86,6 +86,8 @@ class Engine:
         self.decode_cost = timer.spec_k + 1    # budget tokens one decode takes (k drafts + 1)
         self.max_chunk = max_tokens            # largest prefill chunk one rank may take in a step
         self.fuse = True                       # fuse runs of identical decode steps (off only to test it)
+        self.frontend: Any = None              # its API server (simulation/llm/frontend.py), set by the server
+        self.in_frontend = 0                   # requests routed here still in the API server (the balancer counts them)
         self.waiting: deque[Seq] = deque()
         self.running: dict[int, Seq] = {}     # admission order: the newest is preempted first
         self.prefilling: dict[int, Seq] = {}
@@ -120,7 +122,7 @@ class Engine:
 
     # -- bookkeeping -----------------------------------------------------------------------------
     def outstanding(self) -> int:
-        return len(self.running) + len(self.waiting)
+        return len(self.running) + len(self.waiting) + self.in_frontend
 
     def _account_queue(self, now: float) -> None:
         self.queue_area += len(self.waiting) * (now - self._q_t)
@@ -145,6 +147,30 @@ class Engine:
             self._start_step(now)
         elif self.run_fused and self.run_n > 1 and len(self.running) < self.max_seqs:
             self._truncate(now)
+
+    def add_ready(self, seq: Seq, now: float, ready: float) -> bool:
+        """Queue ``seq`` now although it only reaches the engine at ``ready`` (it is still in the API server),
+        when no step boundary falls between: the scheduler looks at its queue at the end of the run in
+        progress (cut, if fused, at the step in progress at ``ready``). Saves the event; False = none fits."""
+        if not self.busy:
+            return False
+        n = self.run_n
+        if self.run_fused and n > 1 and len(self.running) < self.max_seqs:
+            done = int((ready - self.run_start) / self.run_dt) if self.run_dt > 0 else 0
+            n = done + 1 if done > 0 else 1
+            if n >= self.run_n:
+                return False
+        elif ready > self.run_start + self.run_dt * n:
+            return False
+        self.last_t = now
+        self._account_queue(now)
+        self.queue_area -= ready - now  # it waits from ``ready`` on, not from now
+        self.waiting.append(seq)
+        if n < self.run_n:
+            self.run_n = n
+            self.run_id += 1
+            self.sim.call_later(self.run_start + n * self.run_dt - now, self._end_run, self.run_id)
+        return True
 
     def remove_waiting(self, seq: Seq, now: float) -> bool:
         """Drop a queued sequence (queue timeout); False when it was already scheduled."""
@@ -258,9 +284,9 @@ class Engine:
         while waiting and budget > 0 and len(running) < self.max_seqs:
             s = waiting[0]
             remaining = s.target - s.cached
-            if not self.chunked and remaining > budget:
-                break
-            n = min(remaining, budget, self.max_chunk)
+            if not self.chunked and remaining > budget and (chunks or self.decoding):
+                break  # unchunked: a whole prompt per step; one longer than the budget runs alone
+            n = min(remaining, budget, self.max_chunk) if self.chunked else remaining
             add = -(-(s.cached + n) // BLOCK_TOKENS) + self.window_blocks
             if add + need > self.free:
                 break

@@ -12,8 +12,10 @@ from kernels.perf import Profile, load_profile
 from simulation.engine.runtime import NodeRuntime
 from simulation.errors import DesignError
 from simulation.llm.catalog import ModelSpec, model
-from simulation.llm.engines import ENGINES
+from simulation.llm.engines import ENGINES, STEP_JITTER_CV, chunked_prefill
+from simulation.llm.frontend import Frontend
 from simulation.llm.memory import BLOCK_TOKENS, memory_plan
+from simulation.llm.pipeline import PipelineEngine
 from simulation.llm.scheduler import Engine, Seq
 from simulation.llm.steptime import LockstepTimer, StepTimer, spec_decode_gain
 
@@ -50,11 +52,28 @@ def build_timer(params: dict[str, Any], path: str, plan: dict[str, Any] | None =
         if not draft_id:
             raise DesignError("speculative draft_model needs a draft_model id", f"{path}.draft_model")
         draft_spec = model(draft_id, f"{path}.draft_model")
+        _check_draft(spec, draft_spec, f"{path}.draft_model")
         draft = StepTimer(draft_spec, profile, tp, 1, plan["dtype"], plan["kv_dtype"], engine)
         # the draft runs inside the target's step: no second host overhead
         draft.engine = replace(engine, step_overhead_ms=0.0, per_seq_overhead_us=0.0)
-    return StepTimer(spec, profile, tp, pp, plan["dtype"], plan["kv_dtype"], engine, draft, k,
-                     ep=int(plan.get("expert_parallel_gpus", 1)))
+    timer = StepTimer(spec, profile, tp, pp, plan["dtype"], plan["kv_dtype"], engine, draft, k,
+                      ep=int(plan.get("expert_parallel_gpus", 1)))
+    # weights stay in their storage width (memory, streaming); an emulated precision multiplies in 16 bits
+    timer.dtype = plan.get("compute_dtype", plan["dtype"])
+    if draft is not None:
+        draft.dtype = timer.dtype
+    return timer
+
+
+def _check_draft(target: ModelSpec, draft: ModelSpec, path: str) -> None:
+    """A draft model must propose tokens of the target's vocabulary (vLLM verifies token ids, not text)."""
+    if draft.vocab != target.vocab:
+        raise DesignError(f"draft model {draft.id} (vocabulary {draft.vocab:,} tokens) does not share the "
+                          f"tokenizer of {target.id} (vocabulary {target.vocab:,}): pick a draft of the same "
+                          f"family, e.g. a smaller model of the same series", path)
+    if draft.total_params_b >= target.total_params_b:
+        raise DesignError(f"draft model {draft.id} ({draft.total_params_b:g}B) is not smaller than the target "
+                          f"{target.id} ({target.total_params_b:g}B): it cannot speed decoding up", path)
 
 
 def _check_parallelism(spec: ModelSpec, tp: int, pp: int, path: str) -> None:
@@ -83,16 +102,22 @@ class LLMServer(NodeRuntime):
         self.queue_limit = int(params.get("queue_limit", 0))
         self.timeout_s = float(params.get("timeout_ms", 0.0)) / 1000.0
         slow = self.slow_factor if (self.slowdown != 1.0 or self.slow_windows) else None
-        chunked = bool(params.get("chunked_prefill", True))
+        chunked = chunked_prefill(params)
+        # what the client measures around the engine (simulation/llm/frontend.py)
+        self.frontend_on = bool(params.get("api_frontend", True))
+        self.rtt_ms = float(params.get("client_rtt_ms", 0.1))
+        self.jitter = float(params.get("step_jitter", STEP_JITTER_CV))
+        self._preset = ENGINES[str(params.get("engine", "vllm"))]
         plan = self.plan
         if plan["expert_parallel_gpus"] > 1 and self.replicas > 1:
             # DP + EP: the replicas step together (MoE layers need every rank), so they are one engine
             # with the replicas' pooled limits, timed as its slowest rank
             r = self.replicas
-            engine = Engine(sim, LockstepTimer(self.timer, r), plan["kv_blocks"] * r, plan["max_num_seqs"] * r,
+            engine = Engine(sim, LockstepTimer(self._jittered(self.timer, 0), r), plan["kv_blocks"] * r, plan["max_num_seqs"] * r,
                             plan["max_num_batched_tokens"] * r, chunked, plan["window_blocks_per_seq"], self.gain,
                             self._done, self._scheduled, slow)
             engine.max_chunk = plan["max_num_batched_tokens"]
+            engine.frontend = Frontend(self._preset, self.rtt_ms) if self.frontend_on else None
             self.engines = [engine]
         else:
             self.engines = [self._new_engine() for _ in range(self.replicas)]
@@ -112,7 +137,9 @@ class LLMServer(NodeRuntime):
             sim.call_later(float(loss["at_s"]), self._lose_replicas, lost)
             sim.call_later(float(loss["at_s"]) + float(loss.get("recovery_s", 300.0)), self._lose_replicas, -lost)
         self._window_blocks = plan["window_blocks_per_seq"]
-        self._kv_blocks = plan["kv_blocks"]
+        # a request must fit one engine (one virtual engine of a pipeline-parallel replica)
+        self._kv_blocks = plan["kv_blocks"] // max(1, int(params.get("pp", 1))) if len(self.engines) == self.replicas \
+            else plan["kv_blocks"]
         self._rr = 0
         self._uid = 0
         self.waits: list[float] = []
@@ -151,7 +178,16 @@ class LLMServer(NodeRuntime):
         self._uid += 1
         seq = Seq(req, self._uid, now, prompt, out, cached)
         engine = self._pick(prompt)
-        engine.add(seq, now)
+        frontend = engine.frontend
+        if frontend is None:
+            engine.add(seq, now)
+        else:
+            # the API server tokenises it first (a FIFO shared with the streams it is sending)
+            streaming = engine.decoding * engine.gain / engine.run_dt if engine.busy and engine.run_dt > 0 else 0.0
+            delay = frontend.ingress(now, prompt, streaming)
+            if not engine.add_ready(seq, now, now + delay):
+                engine.in_frontend += 1
+                self.sim.call_later(delay, self._admit, engine, seq)
         if self.timeout_s:
             self.sim.call_later(self.timeout_s, self._expire, seq, engine)
 
@@ -159,11 +195,34 @@ class LLMServer(NodeRuntime):
         """One replica's engine, empty (a scaled-out replica starts with a cold KV cache)."""
         plan = self.plan
         slow = self.slow_factor if (self.slowdown != 1.0 or self.slow_windows) else None
-        engine = Engine(self.sim, self.timer, plan["kv_blocks"], plan["max_num_seqs"],
-                        plan["max_num_batched_tokens"], bool(self.params.get("chunked_prefill", True)),
+        index = len(getattr(self, "engines", ()))
+        pp = int(self.params.get("pp", 1))
+        # pipeline parallel: pp virtual engines (micro-batches in flight), each with 1/pp of the KV blocks
+        parts = [Engine(self.sim, self._jittered(self.timer, index * pp + k), plan["kv_blocks"] // pp,
+                        plan["max_num_seqs"], plan["max_num_batched_tokens"], chunked_prefill(self.params),
                         plan["window_blocks_per_seq"], self.gain, self._done, self._scheduled, slow)
+                 for k in range(pp)]
+        engine = parts[0] if pp == 1 else PipelineEngine(parts)
         engine.prefix_caching = bool(self.params.get("prefix_caching", True))
-        return engine
+        engine.frontend = Frontend(self._preset, self.rtt_ms) if self.frontend_on else None
+        return engine  # type: ignore[return-value]
+
+    def _jittered(self, timer: StepTimer, index: int) -> StepTimer:
+        """Each replica's steps vary on their own seeded stream (replicas do not step in time)."""
+        if self.jitter <= 0:
+            return timer
+        return timer.jittered(self.jitter, self.sim.rng(f"step-jitter/{self.id}/{index}"))
+
+    def _admit(self, engine: Engine, seq: Seq) -> None:
+        """The API server hands a tokenised request to the engine."""
+        now = self.sim.env._now
+        engine.in_frontend -= 1
+        if seq.timed_out:
+            return
+        if engine in self.lost:
+            self.sim.node_error(self, seq.req, seq.enter, "error")
+            return
+        engine.add(seq, now)
 
     def _account_replicas(self, now: float) -> None:
         self._rep_area += (len(self.up) + len(self.lost) + len(self.draining)) * (now - self._rep_t)
@@ -198,7 +257,7 @@ class LLMServer(NodeRuntime):
         for e in self.up:
             need = sum(-(-s.prompt // BLOCK_TOKENS) for s in e.waiting)
             kv = (e.total_blocks - e.free + need) / e.total_blocks if e.total_blocks else 0.0
-            total += max(kv, (len(e.running) + len(e.waiting)) / e.max_seqs)
+            total += max(kv, (len(e.running) + len(e.waiting) + e.in_frontend) / e.max_seqs)
         return total / len(self.up)
 
     def set_replicas(self, n: int) -> None:
@@ -242,6 +301,11 @@ class LLMServer(NodeRuntime):
 
     def _expire(self, seq: Seq, engine: Engine) -> None:
         now = self.sim.env._now
+        if not seq.scheduled and seq.state == 0 and seq not in engine.waiting:
+            seq.timed_out = True  # still in the API server: never reaches the engine
+            self.timed_out += 1
+            self.sim.node_error(self, seq.req, seq.enter, "timeout")
+            return
         if engine.remove_waiting(seq, now):
             if self.draining:
                 self._drained(now)
@@ -255,6 +319,8 @@ class LLMServer(NodeRuntime):
     def _done(self, seq: Seq, now: float) -> None:
         if self.draining:
             self._drained(now)
+        # with an API server in front, the way back (final chunk, half a round trip) was charged on the way in
+        # (simulation/llm/frontend.py): the client's clock is the engine's from here on
         req = seq.req
         req.llm_done = now
         req.itl_runs = seq.itl

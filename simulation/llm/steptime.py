@@ -10,6 +10,7 @@ decode shapes many times.
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -20,6 +21,7 @@ from simulation.llm.engines import EnginePreset
 # aiconfigurator applies mem_bw_empirical_scaling_factor 0.8 to every GPU (sources.json 'aiconfigurator'):
 # used for streaming the weights of extra MoE experts, which no GEMM table covers.
 STREAM_EFFICIENCY = 0.8
+JITTER_MASK = 4095  # step-variation factors are drawn once per engine and cycled (4096 of them)
 
 
 def spec_decode_gain(k: int, alpha: float) -> float:
@@ -62,6 +64,8 @@ class StepTimer:
         self.full_layers = s.layers - self.window_layers
         self._decode_cache: dict[tuple[int, int], float] = {}
         self._mixed_cache: dict[tuple, float] = {}
+        self.jitter: list[float] | None = None  # step-to-step variation factors (see jittered), cycled
+        self._ji = 0
         self.bytes_w = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5, "fp4": 0.5}[dtype]
 
     # -- per-layer pieces ---------------------------------------------------------------------------
@@ -172,16 +176,24 @@ class StepTimer:
         key = (batch, kv)
         hit = self._decode_cache.get(key)
         if hit is not None:
-            return hit
+            j = self.jitter
+            if j is None:
+                return hit
+            i = self._ji
+            self._ji = (i + 1) & JITTER_MASK
+            return hit * j[i]
         k = self.spec_k
         tokens = batch * (k + 1)
-        ms = self._forward_ms(tokens, batch, self._decode_attn_ms(batch, kv) * (1.0 if not k else 1.15))
+        # the verify pass: every sequence's k drafted tokens plus one go through the target together (GEMMs
+        # at batch·(k+1) tokens), attention reads each KV once for k+1 queries (+15 % for the extra queries
+        # [assumption]) and the LM head scores all k+1 positions of every sequence (rejection sampling)
+        ms = self._forward_ms(tokens, tokens, self._decode_attn_ms(batch, kv) * (1.0 if not k else 1.15))
         if k and self.draft is not None:
             ms += k * self.draft.decode_s(batch, kv_mean) * 1e3
         ms += self._host_ms(batch)
         sec = ms / 1e3
         self._decode_cache[key] = sec
-        return sec
+        return self.decode_s(batch, kv_mean) if self.jitter is not None else sec
 
     def mixed_s(self, batch: int, kv_mean: float, chunks: list[tuple[int, int]], sampled: int) -> float:
         """Seconds of a step with ``batch`` decodes plus prefill chunks [(new tokens, context after)]."""
@@ -196,11 +208,16 @@ class StepTimer:
         key = (batch, kv, ckey, sampled)
         hit = self._mixed_cache.get(key)
         if hit is not None:
-            return hit
+            j = self.jitter
+            if j is None:
+                return hit
+            i = self._ji
+            self._ji = (i + 1) & JITTER_MASK
+            return hit * j[i]
         k = self.spec_k
         tokens = batch * (k + 1) + sum(c for c, _ in chunks)
         attn = self._decode_attn_ms(batch, kv) + sum(self._prefill_attn_ms(c, max(c, x)) for c, x in ckey)
-        ms = self._forward_ms(tokens, sampled + batch, attn)
+        ms = self._forward_ms(tokens, sampled + batch * (k + 1), attn)
         if k and self.draft is not None and batch:
             ms += k * self.draft.decode_s(batch, kv_mean) * 1e3
         ms += self._host_ms(batch + len(chunks))
@@ -208,7 +225,16 @@ class StepTimer:
         if len(self._mixed_cache) > 200_000:
             self._mixed_cache.clear()
         self._mixed_cache[key] = sec
-        return sec
+        return self.mixed_s(batch, kv_mean, chunks, sampled) if self.jitter is not None else sec
+
+    def jittered(self, cv: float, rng: Any) -> StepTimer:
+        """A view of this timer (same memo tables) whose every step is scaled by a seeded lognormal factor of
+        mean 1 and coefficient of variation ``cv``: one engine's step-to-step variation."""
+        view = copy.copy(self)
+        sigma = math.sqrt(math.log1p(cv * cv))
+        view.jitter = rng.lognormal(-sigma * sigma / 2.0, sigma, JITTER_MASK + 1).tolist()
+        view._ji = 0
+        return view
 
     def describe(self) -> dict[str, Any]:
         """A few reference step times for reports (ms)."""

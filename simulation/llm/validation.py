@@ -83,7 +83,9 @@ def replay_llmservingsim(run: str, validation_dir: Path | None = None, profile: 
     kw = data["meta"]["engine_kwargs"]
     params = {"max_num_seqs": int(kw["max_num_seqs"]), "max_num_batched_tokens": int(kw["max_num_batched_tokens"]),
               "replicas": replicas, "gpu_memory_utilization": 0.9,
-              "expert_parallel": bool(kw.get("enable_expert_parallel", False))}
+              "expert_parallel": bool(kw.get("enable_expert_parallel", False)),
+              # the run's timestamps are the engine's own (queued_ts, first_token_ts): no API server or network
+              "api_frontend": False}
     if kw.get("max_model_len"):
         params["max_model_len"] = int(kw["max_model_len"])
     res = run_bench(model_id, gpu, tp=tp, arrivals=data["arrivals"], server_params=params, seed=42,

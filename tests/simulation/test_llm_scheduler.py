@@ -11,7 +11,10 @@ LLAMA8 = "meta-llama/Llama-3.1-8B"
 
 
 def _sim(fuse: bool, gpu: str = "h100-sxm", rate: float = 12.0, n: int = 300, isl: int = 1024, osl: int = 256):
-    d = bench_design(LLAMA8, gpu, isl=isl, osl=osl, request_rate=rate)
+    # the engine alone: no step jitter (fused runs draw one factor per run, single steps one each) and no API
+    # server in front (its streaming share follows the step in progress, which differs at run boundaries)
+    d = bench_design(LLAMA8, gpu, isl=isl, osl=osl, request_rate=rate,
+                     server_params={"step_jitter": 0.0, "api_frontend": False})
     arr = poisson_arrivals(n, rate, 5)
     sim = BenchSimulation(d, 5, arr, None, arr[-1][0] + 1e-6)
     for e in sim.runtimes["llm"].engines:
