@@ -84,13 +84,14 @@ SERVER_PARAMS: tuple[Param, ...] = (
     Param("spec_acceptance", "float", 0.62, "fraction", 0.0, 0.99,
           help="Per-token acceptance rate α; tokens per step = (1 − α^(k+1)) / (1 − α). Chat and writing "
                "accept ~0.6, code and maths ~0.8.",
-          source="vllm-project/speculators issue #1135 (2026-09-20): Llama-3.2-1B draft, first-position "
+          source="vLLM project: speculators issue #1135 (2026-09-20): Llama-3.2-1B draft, first-position "
                  "acceptance 61.7–63.0 % on question/writing, 83.6–83.7 % on HumanEval/math, "
-                 "https://github.com/vllm-project/speculators/issues/1135", advanced=True),
+                 "https://github.com/vllm-project/speculators/issues/1135 (read 2026-12-06)", advanced=True),
     Param("draft_model", "str", "", help="Draft model id (catalog) when speculative = draft_model: a small "
           "model of the target's family (same tokenizer), e.g. meta-llama/Llama-3.2-1B for Llama 3.x, "
           "Qwen/Qwen3-0.6B or Qwen/Qwen3-1.7B for Qwen3.",
-          source="vLLM draft-model speculation (vllm-project/vllm PR #24322: Qwen3-1.7B drafting Qwen3-32B)",
+          source="vLLM project: draft-model speculation, PR #24322 (Qwen3-1.7B drafting Qwen3-32B), "
+                  "https://github.com/vllm-project/vllm/pull/24322 (read 2026-12-06)",
           advanced=True),
     Param("expert_parallel", "bool", False,
           help="MoE only: spread the experts over all replicas × tp GPUs (vLLM data parallel + expert "
@@ -108,16 +109,16 @@ SERVER_PARAMS: tuple[Param, ...] = (
           help="Time requests as the client sees them: the engine's API server (a FIFO that tokenises each "
                "prompt and streams each token) and the network round trip are in TTFT and E2E. Off = times at "
                "the engine, as engine-side logs record them.",
-          source="simulation/llm/engines.py frontend figures per engine preset (vLLM PR #12287, HF tokenizers, "
-                 "tt-inference-server #2173)", advanced=True),
+          source="derived per engine preset from vLLM PR #12287, Hugging Face tokenizers and "
+                 "tt-inference-server #2173 (each engine preset cites them)", advanced=True),
     Param("client_rtt_ms", "float", 0.1, "ms", 0.0, 10_000.0,
           help="Network round trip between the client and the API server (0.1 ms: client on the same host or "
                "rack, as benchmark clients run).",
           source="assumption: loopback / same-rack TCP round trip ~0.05–0.2 ms", advanced=True),
     Param("step_jitter", "float", 0.014, "CV", 0.0, 0.5,
           help="Step-to-step variation of the GPU step time (coefficient of variation, seeded).",
-          source="NVIDIA NIM genai-perf sweeps of Llama-3-8B/70B on A100/H100: concurrency-1 ITL p95/mean, "
-                 "median CV 1.4 % (benchmarks/data/nim_llama3_genai_perf.csv)", advanced=True),
+          source="measured from NVIDIA NIM genai-perf sweeps of Llama-3-8B/70B on A100/H100: concurrency-1 "
+                 "ITL p95/mean, median CV 1.4 % (benchmarks/data/nim_llama3_genai_perf.csv, sources in its README)", advanced=True),
     Param("profile", "str", "", help="Kernel profile that times the steps: a built-in id or a calibrated "
           "profile .json path; empty = the GPU's built-in profile.", source="design choice: the GPU's built-in profile (each profile cites its measurements)", advanced=True),
 )

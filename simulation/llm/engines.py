@@ -16,7 +16,7 @@ class EnginePreset:
     step_overhead_ms: float      # host-side scheduling / input preparation / output processing per step
     per_seq_overhead_us: float   # host work per running sequence per step (detokenise, stop checks)
     source: str
-    # the serving frontend (OpenAI-compatible API server process in front of the engine), SPEC §4
+    # the serving frontend (OpenAI-compatible API server process in front of the engine)
     api_request_ms: float = 1.0        # per request: HTTP parse, chat template, request/response objects
     api_tokenize_us: float = 1.0       # per prompt token (fast Rust tokenizer)
     api_stream_us: float = 20.0        # per streamed output token (incremental detokenise + one SSE chunk)
