@@ -12,12 +12,13 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
+from simulation.arrivals import parse_workload
 from simulation.design import Design, Edge
 from simulation.engine.request import Request
 from simulation.engine.runtime import NodeRuntime
 from simulation.errors import DesignError
 from simulation.registry import get_kind
-from simulation.workload import open_arrivals, request_classes
+from simulation.structure import structural_errors
 
 ProgressFn = Callable[[float, float], None]  # (fraction done, simulated seconds)
 TIMELINE_POINTS = 400
@@ -34,18 +35,21 @@ def _fire(event: _Call) -> None:
     event.fn(*event.args)
 
 
+_FIRE = (_fire,)  # shared by every _Call: SimPy only iterates an event's callbacks, then sets them to None
+
+
 class _Call:
     """The lightest event SimPy's ``step`` accepts: callbacks, an ok flag and our function.
 
     A ``simpy.Timeout`` per delay costs about twice as much; requests take several delays each.
     """
 
-    __slots__ = ("callbacks", "_ok", "_value", "fn", "args")
+    __slots__ = ("callbacks", "fn", "args")
+    _ok = True
+    _value = None
 
     def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        self.callbacks = [_fire]
-        self._ok = True
-        self._value = None
+        self.callbacks = _FIRE
         self.fn = fn
         self.args = args
 
@@ -73,16 +77,16 @@ class Simulation:
     def __init__(self, design: Design, seed: int | None = None, duration_s: float | None = None,
                  progress: ProgressFn | None = None, warmup_s: float | None = None,
                  record_hops: bool = True) -> None:
-        from simulation.analysis.structure import structural_errors
-
         self.design = design
-        w = design.workload
-        self.seed = int(w.get("seed", 0) if seed is None else seed)
-        self.duration = float(duration_s if duration_s is not None else w.get("duration_s", 600.0))
+        base = design.extra.get("_base_dir")
+        self.base_dir = Path(base) if base else None
+        self.workload = workload = parse_workload(design.workload, "workload", self.base_dir)
+        self.seed = workload.seed if seed is None else int(seed)
+        self.duration = float(duration_s if duration_s is not None else workload.duration_s)
         if not 0 < self.duration < float("inf"):  # NaN or inf would never reach the end: the run would hang
             raise DesignError(f"must be a finite number > 0, got {self.duration:g}",
                               "--duration" if duration_s is not None else "workload.duration_s")
-        self.warmup = float(w.get("warmup_s", 0.0) if warmup_s is None else warmup_s)
+        self.warmup = workload.warmup_s if warmup_s is None else float(warmup_s)
         if self.warmup >= self.duration:
             self.warmup = 0.0
         self.progress = progress
@@ -93,8 +97,6 @@ class Simulation:
         problems = structural_errors(design)
         if problems:
             raise DesignError(problems[0])
-        base = design.extra.get("_base_dir")
-        self.base_dir = Path(base) if base else None
         self.runtimes: dict[str, NodeRuntime] = {}
         for node in design.nodes:
             kind = get_kind(node.kind)
@@ -117,7 +119,7 @@ class Simulation:
         self.in_flight = 0
         self._next_id = 0
         self.timeline: dict[str, Any] = {"t": [], "completed": [], "nodes": {nid: [] for nid in self.runtimes}}
-        self._classes = request_classes(w, self.base_dir)
+        self._classes = workload.classes
         self._class_rng = self.rng("classes")
         self._tok_rng = self.rng("tokens")
         weights = np.array([c.weight for c in self._classes], dtype=float)
@@ -132,12 +134,17 @@ class Simulation:
 
     @property
     def now(self) -> float:
+        """Simulated time (s). The only reader of SimPy's clock outside this module is ``now``."""
         return self.env._now
 
     def call_later(self, delay: float, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` after ``delay`` simulated seconds: one entry in SimPy's event queue."""
         env = self.env
         heappush(env._queue, (env._now + (delay if delay > 0 else 0.0), NORMAL, next(env._eid), _Call(fn, args)))
+
+    def idle(self) -> bool:
+        """Nothing is scheduled any more."""
+        return not self.env._queue
 
     def cancel(self) -> None:
         self._cancel = True
@@ -313,17 +320,15 @@ class Simulation:
         self._inject(req, self.clients[user % len(self.clients)])
 
     def _start_arrivals(self) -> None:
-        from simulation.distributions import parse_dist
-
-        arrival = self.design.workload.get("arrival", {"process": "poisson", "rate_per_s": 1.0})
-        if arrival["process"] == "closed":
+        arrival = self.workload.arrival
+        if arrival.closed:
             self._closed = True
-            self._think = parse_dist(arrival["think_time"], "think_time") if "think_time" in arrival else None
+            self._think = arrival.think_time()  # type: ignore[attr-defined]
             self._think_rng = self.rng("think")
-            for user in range(int(arrival["concurrency"])):
+            for user in range(int(arrival.rate_value())):
                 self.call_later(0.0, self._closed_arrival, user)
             return
-        gen = open_arrivals(self.design.workload, self.rng("arrivals"), self.duration, self.base_dir)
+        gen = arrival.times(self.rng("arrivals"), self.duration, self.base_dir)
         clients = self.clients
         n_clients = len(clients)
         env = self.env

@@ -351,7 +351,7 @@ class Engine:
     def _end_run(self, run_id: int) -> None:
         if run_id != self.run_id:
             return  # superseded by a truncation
-        now = self.sim.env._now
+        now = self.sim.now
         self.last_t = now
         n = self.run_n
         dt = self.run_dt

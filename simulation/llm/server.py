@@ -123,7 +123,7 @@ class LLMServer(NodeRuntime):
 
     # -- requests ----------------------------------------------------------------------------------
     def accept(self, req: Request) -> None:
-        now = self.sim.env._now
+        now = self.sim.now
         if (self.outages and self.is_down(now)) or not self.up:
             self.sim.node_error(self, req, now, "error")
             return
@@ -171,7 +171,7 @@ class LLMServer(NodeRuntime):
 
     def _lose_replicas(self, lost: int) -> None:
         """GPU loss (lost > 0): replicas leave service and their requests fail; recovery (lost < 0)."""
-        now = self.sim.env._now
+        now = self.sim.now
         self._account_replicas(now)
         if lost > 0:
             for engine in self.up[-lost:] if lost < len(self.up) else list(self.up):
@@ -206,7 +206,7 @@ class LLMServer(NodeRuntime):
         sending them work and they leave once every sequence they hold has finished."""
         if self.plan["expert_parallel_gpus"] > 1:
             raise NotImplementedError("llm_server with expert-parallel replicas cannot change its replica count")
-        now = self.sim.env._now
+        now = self.sim.now
         self._account_replicas(now)
         n = max(int(n), 0)
         while len(self.up) < n:
@@ -241,7 +241,7 @@ class LLMServer(NodeRuntime):
         return min(engines, key=Engine.outstanding)
 
     def _expire(self, seq: Seq, engine: Engine) -> None:
-        now = self.sim.env._now
+        now = self.sim.now
         if engine.remove_waiting(seq, now):
             if self.draining:
                 self._drained(now)
@@ -269,7 +269,7 @@ class LLMServer(NodeRuntime):
 
     # -- statistics --------------------------------------------------------------------------------
     def reset_stats(self) -> None:
-        now = self.sim.env._now
+        now = self.sim.now
         for e in self.engines:
             e.reset_stats(now)
         self._account_replicas(now)
@@ -294,7 +294,7 @@ class LLMServer(NodeRuntime):
         engines = self.engines
         # the window ends at the run's duration, or later if work went on (never at an idle tail of chunks)
         last = max(e.last_t for e in engines)
-        now = min(self.sim.env._now, max(self.sim.duration, last))
+        now = min(self.sim.now, max(self.sim.duration, last))
         span = max(now - self._t0, 1e-12)
         for e in engines:
             e._account_queue(now)
