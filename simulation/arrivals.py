@@ -104,10 +104,16 @@ class ArrivalProcess:
                               f"{', '.join(n for n, c in ARRIVALS.items() if c.rate_field)})", "workload.arrival.process")
         return float(self.values[self.rate_field])
 
+    def with_rate(self, value: float) -> dict[str, Any]:
+        """The arrival dict with its load set to ``value`` (sweeps and capacity scale the load through this)."""
+        self.rate_value()
+        return {**self.to_dict(), self.rate_field: int(round(value)) if self.rate_is_integer() else float(value)}
+
     def rate_is_integer(self) -> bool:
         return self.rate_field is not None and self.param(self.rate_field).type == "int"
 
-    def rate_per_s_at(self, value: float, throughput_rps: float | None = None) -> float:
+    @classmethod
+    def rate_per_s_at(cls, value: float, throughput_rps: float | None = None) -> float:
         """Requests/s at ``rate_field`` = value (a closed loop's is its measured throughput)."""
         return value
 
@@ -225,9 +231,10 @@ class Diurnal(ArrivalProcess):
         return float(self.values["requests_per_day"]) / SECONDS_PER_DAY
 
     def peak_rate(self, peak_to_mean: float) -> float:
-        return self.mean_rate() * float(self.values["peak_to_mean"])  # the shape's own peak
+        return self.mean_rate() * peak_to_mean  # Workload.peak_to_mean: the shape's own unless the field is set
 
-    def rate_per_s_at(self, value: float, throughput_rps: float | None = None) -> float:
+    @classmethod
+    def rate_per_s_at(cls, value: float, throughput_rps: float | None = None) -> float:
         return value / SECONDS_PER_DAY
 
     def describe(self) -> str:
@@ -314,7 +321,8 @@ class Closed(ArrivalProcess):
         spec = self.values["think_time"]
         return None if spec == self.param("think_time").default else parse_dist(spec, "think_time")
 
-    def rate_per_s_at(self, value: float, throughput_rps: float | None = None) -> float:
+    @classmethod
+    def rate_per_s_at(cls, value: float, throughput_rps: float | None = None) -> float:
         return math.nan if throughput_rps is None else throughput_rps
 
     def describe(self) -> str:
@@ -424,6 +432,14 @@ class Workload:
         if not self.peak_to_mean_given and isinstance(self.arrival, Diurnal):
             return float(self.arrival.values["peak_to_mean"])
         return float(self.values["peak_to_mean"])
+
+    @property
+    def peak_to_mean_source(self) -> str:
+        if self.peak_to_mean_given:
+            return "the workload's peak_to_mean"
+        if isinstance(self.arrival, Diurnal):
+            return "the workload's diurnal peak_to_mean"
+        return "assumed peak-hour factor (a constant-rate run has no peak of its own)"
 
     def mean_rate(self) -> float | None:
         return self.arrival.mean_rate()

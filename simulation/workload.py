@@ -41,7 +41,7 @@ def validate_arrival(a: Any, path: str, base_dir: Path | None) -> None:
 
 
 def workload_of(workload: dict[str, Any], base_dir: Path | None = None) -> Workload:
-    """The declared workload of a dict the loader accepted."""
+    """The declared workload of a dict the loader accepted (``workload_of(d).peak_to_mean`` ...)."""
     return parse_workload(workload or {}, "workload", base_dir)
 
 
@@ -52,9 +52,7 @@ def mean_rate(workload: dict[str, Any]) -> float | None:
 
 def peak_rate(workload: dict[str, Any]) -> float | None:
     """The rate to size for at peak (the workload's peak_to_mean, or a diurnal shape's own peak)."""
-    arrival = arrival_of(workload)
-    ptm = float((workload or {}).get("peak_to_mean", WORKLOAD_DEFAULTS["peak_to_mean"]))
-    return arrival.peak_rate(ptm)
+    return workload_of(workload).peak_rate()
 
 
 def request_classes(workload: dict[str, Any], base_dir: Path | None = None) -> list[RequestClass]:

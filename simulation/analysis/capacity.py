@@ -18,7 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulation.analysis.sweep import RATE_FIELDS, PointResult, evaluate_points, rate_path
+from simulation.analysis.sweep import PointResult, evaluate_points, rate_path
+from simulation.arrivals import ARRIVALS, arrival_of
 from simulation.errors import DesignError
 
 MAX_DOUBLINGS = 24   # 2^24 × the design's load: far past any station's capacity
@@ -63,11 +64,9 @@ def _clean(x: float | None) -> float | None:
 
 
 def _to_rate(process: str, value: float, point: PointResult | None) -> float:
-    if process == "diurnal":
-        return value / 86400.0
-    if process == "closed":
-        return point.mean.get("throughput_rps", math.nan) if point else math.nan
-    return value
+    """Requests/s at load ``value`` of the process (a closed loop's is the throughput measured there)."""
+    throughput = point.mean.get("throughput_rps", math.nan) if point else None
+    return ARRIVALS[process].rate_per_s_at(value, throughput)
 
 
 def limiting_slo(point: PointResult) -> str | None:
@@ -94,10 +93,10 @@ def find_capacity(data: dict[str, Any], replications: int = 3, tolerance: float 
     if not 0 < tolerance < 1:
         raise DesignError(f"must be between 0 and 1 (a relative width), got {tolerance}", "--tolerance")
     path = rate_path(data)
-    arrival = data["workload"]["arrival"]
-    process = arrival.get("process", "poisson")
-    integer = RATE_FIELDS[process] == "concurrency"
-    start = float(arrival.get(RATE_FIELDS[process], 1.0) or 1.0)
+    arrival = arrival_of(data["workload"])
+    process = arrival.name
+    integer = arrival.rate_is_integer()
+    start = arrival.rate_value() or 1.0
     if start <= 0:
         raise DesignError(f"must be > 0 to start the search, got {start}", path)
     workers = max(1, int(getattr(executor, "workers", 1)))

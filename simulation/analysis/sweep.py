@@ -40,12 +40,10 @@ from typing import Any
 
 import numpy as np
 
+from simulation.arrivals import arrival_of
 from simulation.errors import DesignError
 from simulation.overrides import apply_override, parse_value, split_assignment
 
-# The field of workload.arrival that sets the load, per arrival process (SPEC §2).
-RATE_FIELDS = {"poisson": "rate_per_s", "gamma": "rate_per_s", "diurnal": "requests_per_day",
-               "closed": "concurrency"}
 RATE_ALIAS = "rate"
 LATENCY_METRICS = ("ttft", "tpot", "itl", "e2e")
 STATS = ("mean", "p50", "p90", "p95", "p99")
@@ -61,24 +59,15 @@ class Axis:
 
 
 def rate_path(data: dict[str, Any]) -> str:
-    """The dotted path of the load of a design dict: rate_per_s, requests_per_day or concurrency."""
-    arrival = (data.get("workload") or {}).get("arrival") or {"process": "poisson"}
-    process = arrival.get("process", "poisson")
-    if process not in RATE_FIELDS:
-        raise DesignError(f"a {process!r} arrival has no rate to sweep (use poisson, gamma, diurnal or closed)",
-                          "workload.arrival.process")
-    return f"workload.arrival.{RATE_FIELDS[process]}"
+    """The dotted path of the load of a design dict: its arrival process's declared ``rate_field``."""
+    arrival = arrival_of(data.get("workload"))
+    arrival.rate_value()  # raises for a process without a load to scale (trace)
+    return f"workload.arrival.{arrival.rate_field}"
 
 
 def rate_per_s(data: dict[str, Any]) -> float | None:
     """The mean open-loop arrival rate (req/s) of a design dict; None for a closed loop."""
-    arrival = (data.get("workload") or {}).get("arrival") or {}
-    process = arrival.get("process", "poisson")
-    if process in ("poisson", "gamma"):
-        return float(arrival.get("rate_per_s", 1.0))
-    if process == "diurnal":
-        return float(arrival.get("requests_per_day", 0.0)) / 86400.0
-    return None
+    return arrival_of(data.get("workload")).mean_rate()
 
 
 def _split_top_level(text: str) -> list[str]:
