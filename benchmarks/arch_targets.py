@@ -83,7 +83,7 @@ def diurnal(repeat: int) -> None:
         # a whole day (the shape's every phase), 100,000 requests
         wl = {"arrival": {"process": "diurnal", "requests_per_day": 100_000.0, "peak_to_mean": ptm}}
 
-        def once() -> float:
+        def once(wl: dict = wl) -> float:
             c0 = time.process_time()
             n = sum(1 for _ in open_arrivals(wl, np.random.default_rng(1), 86400.0))
             return (time.process_time() - c0) / max(n, 1)

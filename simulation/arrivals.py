@@ -23,9 +23,9 @@ from simulation.errors import DesignError
 from simulation.params import Param
 from simulation.safe_paths import resolve_user_file
 from simulation.traces import read_trace
+from simulation.units import SECONDS_PER_DAY
 
 Arrival = tuple[float, int | None, int | None]  # (absolute time s, input tokens or None, output tokens or None)
-SECONDS_PER_DAY = 86400.0
 # A sanity bound, not a modelling figure (86 billion requests a day): far above it one simulated
 # millisecond holds more arrivals than memory, and the run cannot even be cancelled.
 MAX_RATE_PER_S = 1_000_000.0

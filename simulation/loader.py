@@ -19,6 +19,7 @@ from simulation.arrivals import parse_budget, parse_slo, parse_workload
 from simulation.catalogs import catalog_ids
 from simulation.design import Design, Edge, Node
 from simulation.errors import DesignError
+from simulation.overrides import with_overrides
 
 FORMAT = "genai-sim.design"
 VERSION = 1
@@ -357,3 +358,13 @@ def atomic_write_text(path: Path, text: str, keep_backup: bool = True) -> None:
 
 def save_design(design: Design, path: str | Path) -> None:
     atomic_write_text(Path(path), dumps_design(design))
+
+
+def load_with_overrides(path: str | Path, assignments: list[str] | None = None) -> Design:
+    design = load_design(path)
+    if assignments:
+        base = design.extra.get("_base_dir")
+        data = with_overrides(design_to_dict(design), assignments)
+        design = load_design(data)
+        design.extra["_base_dir"] = base
+    return design

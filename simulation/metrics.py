@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulation.components.common import HOURS_PER_MONTH
 from simulation.registry import get_kind
+from simulation.units import HOURS_PER_MONTH
 
 if TYPE_CHECKING:
     from simulation.engine.core import Simulation

@@ -12,11 +12,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulation.components.common import HOURS_PER_MONTH
 from simulation.design import Design, Node
 from simulation.distributions import parse_dist
 from simulation.errors import DesignError
 from simulation.registry import get_kind
+from simulation.units import HOURS_PER_MONTH
 from simulation.workload import request_classes, workload_of
 
 SECONDS_PER_DAY = 86400.0

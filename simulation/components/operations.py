@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from simulation.components.common import HOURS_PER_MONTH
 from simulation.engine.request import Request
 from simulation.engine.runtime import NodeRuntime
 from simulation.params import Param
 from simulation.registry import ComponentKind, register
+from simulation.units import HOURS_PER_MONTH
 
 
 class Autoscaler(NodeRuntime):

@@ -14,6 +14,7 @@ import math
 from typing import Any
 
 from kernels.perf import Profile
+from kernels.roofline import ELEMENT_BYTES
 from simulation.llm.catalog import ModelSpec
 from simulation.llm.engines import EnginePreset
 
@@ -62,7 +63,7 @@ class StepTimer:
         self.full_layers = s.layers - self.window_layers
         self._decode_cache: dict[tuple[int, int], float] = {}
         self._mixed_cache: dict[tuple, float] = {}
-        self.bytes_w = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5, "fp4": 0.5}[dtype]
+        self.bytes_w = ELEMENT_BYTES[dtype]
 
     # -- per-layer pieces ---------------------------------------------------------------------------
     def _gemms_ms(self, t: int) -> float:
