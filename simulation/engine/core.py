@@ -14,6 +14,7 @@ from simpy.events import NORMAL
 
 from simulation.arrivals import parse_workload
 from simulation.design import Design, Edge
+from simulation.engine.completed import Completed
 from simulation.engine.request import Request
 from simulation.engine.runtime import NodeRuntime
 from simulation.errors import DesignError
@@ -76,7 +77,7 @@ class _Route:
 class Simulation:
     def __init__(self, design: Design, seed: int | None = None, duration_s: float | None = None,
                  progress: ProgressFn | None = None, warmup_s: float | None = None,
-                 record_hops: bool = True) -> None:
+                 record_hops: bool = True, keep_requests: bool = True, keep_token_timings: bool = True) -> None:
         self.design = design
         base = design.extra.get("_base_dir")
         self.base_dir = Path(base) if base else None
@@ -94,6 +95,8 @@ class Simulation:
         self._cancel = False
         self._seq = np.random.SeedSequence(self.seed)
         self.env = simpy.Environment()
+        self.completed = Completed(keep_token_timings)  # every measured request, as columns
+        self.keep_requests = keep_requests
         problems = structural_errors(design)
         if problems:
             raise DesignError(problems[0])
@@ -113,7 +116,7 @@ class Simulation:
         }
         self._route_rng = self.rng("routing")
         self.clients = [n.id for n in design.nodes if n.kind == "client"]
-        self.done: list[Request] = []
+        self.done: list[Request] = []  # measured Request objects, when keep_requests (live views, waterfalls)
         self.arrived = 0
         self.measured_arrived = 0
         self.in_flight = 0
@@ -301,9 +304,11 @@ class Simulation:
         req.end = self.env._now
         self.in_flight -= 1
         if req.measured:
-            if len(self.done) >= HOPS_KEPT:
-                req.hops = None  # per-node records are kept for the first requests only: memory stays small
-            self.done.append(req)
+            self.completed.add(req)
+            if self.keep_requests:
+                if len(self.done) >= HOPS_KEPT:
+                    req.hops = None  # per-node records are kept for the first requests only: memory stays small
+                self.done.append(req)
         if self._closed:
             think = self._think.sample(self._think_rng) / 1000.0 if self._think else 0.0
             t = self.env._now + think
@@ -387,7 +392,7 @@ class Simulation:
     def _sample(self) -> None:
         tl = self.timeline
         tl["t"].append(self.env._now)
-        tl["completed"].append(len(self.done))
+        tl["completed"].append(len(self.completed))
         for nid, rt in self.runtimes.items():
             tl["nodes"][nid].append(rt.sample())
 

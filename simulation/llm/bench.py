@@ -11,6 +11,8 @@ import argparse
 import json
 import math
 import sys
+from collections.abc import Iterator
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -26,8 +28,10 @@ class BenchSimulation(Simulation):
     """A Simulation that sends exactly the given arrivals (open) or a capped number of requests (closed)."""
 
     def __init__(self, design: Design, seed: int, arrivals: list[tuple[float, int | None, int | None]] | None,
-                 max_requests: int | None, duration_s: float) -> None:
-        super().__init__(design, seed=seed, duration_s=duration_s, warmup_s=0.0, record_hops=False)
+                 max_requests: int | None, duration_s: float, compact: bool = False) -> None:
+        # compact (run_bench): summarised from the columns and the engines' step logs, no Request object kept
+        super().__init__(design, seed=seed, duration_s=duration_s, warmup_s=0.0, record_hops=False,
+                         keep_requests=not compact, keep_token_timings=not compact)
         self._arrivals = arrivals
         self._max_requests = max_requests
 
@@ -100,13 +104,34 @@ def bench_design(model: str, gpu: str, tp: int = 1, pp: int = 1, dtype: str = "b
     return load_design(data)
 
 
-def poisson_arrivals(n: int, rate: float, seed: int) -> list[tuple[float, None, None]]:
+def poisson_times(n: int, rate: float, seed: int) -> np.ndarray:
     """n arrival times of a Poisson process (vLLM's --request-rate); all at t=0 for an infinite rate."""
     if not math.isfinite(rate):
-        return [(0.0, None, None)] * n
+        return np.zeros(n)
     gaps = np.random.default_rng(np.random.SeedSequence([seed, 0xBE7C])).exponential(1.0 / rate, n)
     gaps[0] = 0.0  # vLLM sends the first request at once
-    return [(float(t), None, None) for t in np.cumsum(gaps)]
+    return np.cumsum(gaps)
+
+
+def poisson_arrivals(n: int, rate: float, seed: int) -> list[tuple[float, None, None]]:
+    return list(OpenArrivals(poisson_times(n, rate, seed)))
+
+
+class OpenArrivals:
+    """Arrival times as one numpy array, handed out as (time, None, None) one at a time: 8 bytes a request."""
+
+    def __init__(self, times: np.ndarray) -> None:
+        self.times = times
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def __getitem__(self, i: int) -> tuple[float, None, None]:
+        return float(self.times[i]), None, None
+
+    def __iter__(self) -> Iterator[tuple[float, None, None]]:
+        for t in self.times.tolist():
+            yield t, None, None
 
 
 def run_bench(model: str, gpu: str, tp: int = 1, pp: int = 1, dtype: str = "bf16", engine: str = "vllm",
@@ -135,14 +160,14 @@ def run_bench(model: str, gpu: str, tp: int = 1, pp: int = 1, dtype: str = "bf16
         arrivals, max_requests, duration = None, num_prompts, 1e9
     else:
         rate = float(request_rate)  # type: ignore[arg-type]
-        arrivals = poisson_arrivals(num_prompts, rate, seed)
+        arrivals = OpenArrivals(poisson_times(num_prompts, rate, seed))  # type: ignore[assignment]
         duration = max(arrivals[-1][0], 1e-3) * 1.000001 + 1e-6
         max_requests = None
     design = bench_design(model, gpu, tp, pp, dtype, engine, isl, osl, concurrency,
                           request_rate if request_rate is not None and math.isfinite(request_rate) else 1.0,
                           profile, seed, isl_dist, osl_dist, duration_s=min(duration, 3e7),
                           server_params=server_params)
-    sim = BenchSimulation(design, seed, arrivals, max_requests, duration)
+    sim = BenchSimulation(design, seed, arrivals, max_requests, duration, compact=True)
     wall = sim.run_to_completion()
     out = bench_metrics_from_sim(sim)
     out.update({"model": model, "gpu": gpu, "tp": tp, "pp": pp, "dtype": dtype, "engine": engine,
@@ -172,6 +197,17 @@ def _stats(prefix: str, values: np.ndarray, weights: np.ndarray | None = None) -
             f"p99_{prefix}_ms": q(0.99)}
 
 
+def _itl_arrays(engine: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``Engine.itl_samples`` as numpy arrays built without a Python float per step (same numbers)."""
+    g = engine.gain
+    m = len(engine.log)
+    log = np.fromiter(chain.from_iterable(engine.log), float, 2 * m).reshape(m, 2)
+    extra = np.asarray(engine.extra_gaps, dtype=float)
+    values = np.concatenate([log[:, 0] / g, extra])
+    weights = np.concatenate([log[:, 1] * np.asarray(engine.log_decodes, dtype=float) * g, np.ones(len(extra))])
+    return values, weights
+
+
 def bench_metrics_from_sim(sim: Simulation) -> dict[str, Any]:
     """vllm bench serve's summary straight from the finished requests and the engines' step logs.
 
@@ -179,29 +215,26 @@ def bench_metrics_from_sim(sim: Simulation) -> dict[str, Any]:
     request's inter-token runs: the ITL distribution is the engines' step log weighted by the decodes
     in each step (every request of a benchmark completes, so the two are the same).
     """
-    done = [r for r in sim.done if r.status == "ok"]
-    n = len(done)
-    arrival = np.fromiter((r.arrival for r in done), float, n)
-    end = np.fromiter((r.end for r in done), float, n)
-    first = np.fromiter((r.first_token for r in done), float, n)
-    outs = np.fromiter((r.output_tokens for r in done), float, n)
-    ins = np.fromiter((r.input_tokens for r in done), float, n)
+    done = sim.completed
+    ok = done.column("status_code") == 0
+    n = int(ok.sum())
+    arrival = done.column("arrival")[ok]
+    end = done.column("end")[ok]
+    first = done.column("first_token")[ok]
+    outs = done.column("output_tokens")[ok]
+    ins = done.column("input_tokens")[ok]
     e2e = (end - arrival) * 1000.0
     ttft = (first - arrival) * 1000.0
     multi = outs > 1
     tpot = (e2e[multi] - ttft[multi]) / (outs[multi] - 1)
     duration = float(end.max()) if n else 0.0
     total_in, total_out = int(ins.sum()), int(outs.sum())
-    values: list[float] = []
-    weights: list[float] = []
-    for rt in sim.runtimes.values():
-        for engine in getattr(rt, "engines", ()):
-            v, w = engine.itl_samples()
-            values += v
-            weights += w
+    parts = [_itl_arrays(engine) for rt in sim.runtimes.values() for engine in getattr(rt, "engines", ())]
+    values = np.concatenate([v for v, _ in parts]) if parts else np.zeros(0)
+    weights = np.concatenate([w for _, w in parts]) if parts else np.zeros(0)
     out: dict[str, Any] = {
         "completed": n,
-        "failed": int(len(sim.done) - n),
+        "failed": int(len(done) - n),
         "duration": duration,
         "total_input_tokens": total_in,
         "total_output_tokens": total_out,
@@ -211,7 +244,7 @@ def bench_metrics_from_sim(sim: Simulation) -> dict[str, Any]:
     }
     out.update(_stats("ttft", ttft))
     out.update(_stats("tpot", tpot))
-    out.update(_stats("itl", np.asarray(values) * 1000.0, np.asarray(weights)))
+    out.update(_stats("itl", values * 1000.0, weights))
     out.update(_stats("e2el", e2e))
     return out
 

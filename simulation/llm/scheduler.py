@@ -86,6 +86,7 @@ class Engine:
         self.decode_cost = timer.spec_k + 1    # budget tokens one decode takes (k drafts + 1)
         self.max_chunk = max_tokens            # largest prefill chunk one rank may take in a step
         self.fuse = True                       # fuse runs of identical decode steps (off only to test it)
+        self.keep_itl = sim.completed.keep_token_timings
         self.waiting: deque[Seq] = deque()
         self.running: dict[int, Seq] = {}     # admission order: the newest is preempted first
         self.prefilling: dict[int, Seq] = {}
@@ -457,7 +458,8 @@ class Engine:
         self.kv_sum -= s.l0 + steps * self.gain
         self.phase_count[s.phase] -= 1
         self.running.pop(s.uid, None)
-        s.itl.extend(self.log[s.seg0:])
+        if self.keep_itl:  # per-request gaps only where a metric reads them (bench uses the step log)
+            s.itl.extend(self.log[s.seg0:])
         s.state = DONE
         if self.gain != 1.0:
             g = self.gain
