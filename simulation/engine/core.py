@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from heapq import heappush
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from simulation.engine.completed import Completed
 from simulation.engine.request import Request
 from simulation.engine.runtime import NodeRuntime
 from simulation.errors import DesignError
+from simulation.metrics import RunResult
 from simulation.registry import get_kind
 from simulation.structure import structural_errors
 
@@ -30,6 +33,18 @@ HOPS_KEPT = 5000  # requests whose per-node enter/leave records are kept (waterf
 
 class Cancelled(Exception):
     pass
+
+
+@contextmanager
+def rare_collections(gen0: int = 50_000) -> Iterator[None]:
+    """Fewer cyclic-GC passes while events run: a run allocates millions of short-lived, acyclic objects
+    (events, tuples), and the default threshold (700) spent 5–15 % of a run's CPU scanning them."""
+    old = gc.get_threshold()
+    gc.set_threshold(gen0, old[1], old[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 def _fire(event: _Call) -> None:
@@ -352,9 +367,11 @@ class Simulation:
         next_arrival()
 
     # -- running --------------------------------------------------------------------------------
-    def run(self, drain_s: float | None = None) -> Any:
-        from simulation.metrics import RunResult
+    def run(self, drain_s: float | None = None) -> RunResult:
+        with rare_collections():
+            return self._run(drain_s)
 
+    def _run(self, drain_s: float | None) -> RunResult:
         wall0 = time.perf_counter()
         self._start_arrivals()
         if self.warmup > 0:

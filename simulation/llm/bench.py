@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from simulation.design import Design
-from simulation.engine.core import Simulation
+from simulation.engine.core import Simulation, rare_collections
 from simulation.errors import DesignError
 from simulation.loader import load_design
 from simulation.metrics import RunResult
@@ -41,7 +41,8 @@ class BenchSimulation(Simulation):
 
         wall0 = time.perf_counter()
         self._start_arrivals()
-        self.env.run()
+        with rare_collections():
+            self.env.run()
         return time.perf_counter() - wall0
 
     def _closed_arrival(self, user: int) -> None:

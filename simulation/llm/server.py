@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -115,7 +116,7 @@ class LLMServer(NodeRuntime):
         self._kv_blocks = plan["kv_blocks"]
         self._rr = 0
         self._uid = 0
-        self.waits: list[float] = []
+        self.waits = array("d")  # 8 bytes a measured request
         self.rejected = 0
         self.dropped = 0
         self.timed_out = 0
