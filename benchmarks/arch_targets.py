@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # this checkout's packages, not whichever one the environment installed
 PY = sys.executable
 BENCH = ["bench", "--model", "meta-llama/Llama-3.1-8B", "--gpu", "h100-sxm", "--isl", "1024", "--osl", "256",
          "--request-rate", "10", "--json"]
@@ -94,7 +95,8 @@ def diurnal(repeat: int) -> None:
 
 def capacity_scaling(repeat: int) -> None:
     """Wall time of one capacity search with 1 and 2 local workers (wall, since parallelism is the point)."""
-    args = ["capacity", "assets/templates/mmc-service.genai.json", "--replications", "2", "--duration", "300"]
+    args = ["capacity", "assets/templates/mmc-service.genai.json", "--replications", "3", "--duration", "600",
+            "--no-progress"]
     walls = {}
     for workers in (1, 2):
         def once(w: int = workers) -> float:
