@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from typing import Any
 
 from simulation.design import Design
@@ -82,6 +83,38 @@ def structural_issues(design: Design) -> list[dict[str, Any]]:
             issues.append(_issue("warning", "agent-without-steps", n.id,
                                  f"Agent {n.title} has no step edges (to an LLM or tools)."))
     return issues
+
+
+class Digraph:
+    """A directed graph as adjacency sets: all the design checks need (reachability, out-degree)."""
+
+    def __init__(self, nodes: Iterable[str]) -> None:
+        self.succ: dict[str, set[str]] = {n: set() for n in nodes}
+
+    @property
+    def nodes(self) -> list[str]:
+        return list(self.succ)
+
+    def __contains__(self, node: object) -> bool:
+        return node in self.succ
+
+    def add_edge(self, u: str, v: str) -> None:
+        self.succ[u].add(v)
+
+    def out_degree(self, node: str) -> int:
+        return len(self.succ[node])
+
+    def reachable_avoiding(self, sources: Iterable[str], avoid: set[str]) -> set[str]:
+        """Nodes reachable from ``sources`` (included) along paths that enter no node of ``avoid``."""
+        sources = [s for s in sources if s in self.succ]
+        seen = set(sources)
+        todo = deque(sources)
+        while todo:
+            for v in self.succ[todo.popleft()]:
+                if v not in seen and v not in avoid:
+                    seen.add(v)
+                    todo.append(v)
+        return seen
 
 
 def _reachable(succ: dict[str, list[str]], start: str) -> set[str]:
