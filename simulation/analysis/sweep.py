@@ -32,6 +32,7 @@ import csv
 import itertools
 import json
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,8 +41,11 @@ from typing import Any
 
 import numpy as np
 
+from simulation.analysis.executors import SerialExecutor
 from simulation.arrivals import arrival_of
+from simulation.engine.core import Simulation
 from simulation.errors import DesignError
+from simulation.loader import load_design
 from simulation.overrides import apply_override, parse_value, split_assignment
 
 RATE_ALIAS = "rate"
@@ -150,9 +154,6 @@ class RunTask:
 
 def run_task(task: RunTask) -> dict[str, float]:
     """Worker entry point (module level, so spawn and Dask pickle it by name): simulate, return a summary."""
-    from simulation.engine.core import Simulation
-    from simulation.loader import load_design
-
     design = load_design(task.design)
     design.extra["_base_dir"] = task.base_dir
     result = Simulation(design, seed=task.seed, duration_s=task.duration_s, record_hops=False).run()
@@ -256,9 +257,6 @@ def evaluate_points(data: dict[str, Any], points: list[dict[str, Any]], replicat
                     progress: Callable[[int, int], None] | None = None,
                     base_dir: str | None = None, first_index: int = 0) -> list[PointResult]:
     """Simulate each point (a {path: value} dict applied to ``data``) ``replications`` times."""
-    from simulation.analysis.executors import SerialExecutor
-    from simulation.loader import load_design
-
     if replications < 1:
         raise DesignError(f"must be ≥ 1, got {replications}", "--replications")
     if duration_s is not None and duration_s <= 0:
@@ -386,8 +384,6 @@ def sweep(data: dict[str, Any], axes: list[Axis], replications: int = 1, seed: i
           duration_s: float | None = None, executor: Any = None, crn: bool = True,
           progress: Callable[[int, int], None] | None = None, base_dir: str | None = None) -> SweepResult:
     """Simulate every point of the grid over ``axes``. ``data`` is a design dict (``design_to_dict``)."""
-    import time
-
     if not axes:
         raise DesignError("give at least one --set PATH=V1,V2,... or --rate R1,R2,...", "sweep")
     paths = [a.path for a in axes]
