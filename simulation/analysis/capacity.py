@@ -85,8 +85,13 @@ def bottleneck(point: PointResult) -> tuple[str | None, float | None]:
 
 
 def points_per_round(workers: int, replications: int) -> int:
-    """Points evaluated together: workers / gcd(workers, replications) fills every worker evenly."""
-    return max(1, workers // math.gcd(max(workers, 1), max(replications, 1)))
+    """Interior points a bisection round evaluates: as many as one wave of the workers runs at once.
+
+    The wall time of a round is ceil(points × replications / workers) runs and a round narrows the bracket
+    (points + 1)-fold, so one wave per round narrows fastest per unit of wall time (2 workers, 3 replications:
+    1 point, 2 waves; 2 points would take 3 waves for a 3-fold cut, no faster and a third more CPU).
+    """
+    return max(1, workers // max(replications, 1))
 
 
 def find_capacity(data: dict[str, Any], replications: int = 3, tolerance: float = 0.02, seed: int | None = None,
@@ -123,45 +128,33 @@ def find_capacity(data: dict[str, Any], replications: int = 3, tolerance: float 
                 met = "meets" if p.slo_met else "breaks"
                 progress(f"{path} = {v:g}: {met} the SLOs")
 
-    # Points per round: the fewest whose runs fill every worker evenly (2 workers, 3 replications: 2 points,
-    # 6 runs, 3 each), so no core idles while another finishes a round's last run.
-    k = points_per_round(workers, replications)
-    # 1. bracket: k doublings (or halvings) at once, speculatively; the first that flips ends the bracket
+    # 1. bracket
     evaluate([start])
     lo: float | None = start if seen[norm(start)].slo_met else None
     hi: float | None = None if lo is not None else norm(start)
     if lo is not None:
-        v, rounds = lo, 0
-        while hi is None and rounds < MAX_DOUBLINGS:
-            batch = [norm(v * 2 ** (j + 1)) for j in range(min(k, MAX_DOUBLINGS - rounds))]
-            rounds += len(batch)
-            evaluate(batch)
-            for b in batch:
-                if not seen[b].slo_met:
-                    hi = b
-                    break
-                lo = b
-            v = batch[-1]
-    else:
-        v, rounds = norm(start), 0
-        while lo is None and rounds < MAX_HALVINGS:
-            batch: list[float] = []
-            for _ in range(min(k, MAX_HALVINGS - rounds)):
-                nv = norm((batch[-1] if batch else v) / 2)
-                if nv == (batch[-1] if batch else v):  # one closed-loop user is as low as it goes
-                    break
-                batch.append(nv)
-            if not batch:
+        v = lo
+        for _ in range(MAX_DOUBLINGS):
+            v = norm(v * 2)
+            evaluate([v])
+            if not seen[v].slo_met:
+                hi = v
                 break
-            rounds += len(batch)
-            evaluate(batch)
-            for b in batch:
-                if seen[b].slo_met:
-                    lo = b
-                    break
-                hi = b
-            v = batch[-1]
-    # 2. bisect (k-section: k interior points a round)
+            lo = v
+    else:
+        v = norm(start)
+        for _ in range(MAX_HALVINGS):
+            nv = norm(v / 2)
+            if nv == v:  # one closed-loop user is as low as it goes
+                break
+            v = nv
+            evaluate([v])
+            if seen[v].slo_met:
+                lo = v
+                break
+            hi = v
+    # 2. bisect (k-section when the workers can take several points' replications at once)
+    k = points_per_round(workers, replications)
     while lo is not None and hi is not None:
         if (integer and hi - lo <= 1) or (not integer and (hi - lo) / lo <= tolerance):
             break

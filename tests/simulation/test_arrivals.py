@@ -122,9 +122,10 @@ def test_slo_and_budget_declarations() -> None:
 
 def test_capacity_rounds_keep_every_worker_busy() -> None:
     assert points_per_round(1, 3) == 1
-    assert points_per_round(2, 3) == 2  # 6 runs: 3 per worker
+    assert points_per_round(2, 3) == 1  # 3 runs on 2 workers: 2 waves; 2 points would need 3 for a 3-fold cut
     assert points_per_round(2, 2) == 1
-    assert points_per_round(4, 3) == 4
+    assert points_per_round(4, 3) == 1
+    assert points_per_round(8, 2) == 4
 
 
 def test_no_branching_on_the_process_name_outside_the_declaration() -> None:
