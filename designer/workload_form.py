@@ -101,7 +101,7 @@ def default_arrival(process: str) -> dict[str, Any]:
 
 
 def process_help() -> str:
-    return "Arrival process (SPEC §2): " + "; ".join(f"{name}: {cls.help}" for name, cls in ARRIVALS.items())
+    return "Arrival process: " + "; ".join(f"{name}: {cls.help}" for name, cls in ARRIVALS.items())
 
 
 def slo_default(metric: str, stat: str = "p99") -> float:

@@ -1,4 +1,4 @@
-"""The workload, declared (SPEC §2): one class per arrival process, the workload's own fields, SLOs and budget.
+"""The workload, declared: one class per arrival process, the workload's own fields, SLOs and budget.
 
 Each arrival process declares its parameters once (``Param``: unit, default, range, help, source) with its
 mean and peak rate, the field a sweep or capacity search scales (``rate_field``, set with ``with_rate``),
@@ -208,7 +208,7 @@ class Diurnal(ArrivalProcess):
               help="Daily volume; the mean rate is this ÷ 86,400.", source="the design's traffic estimate"),
         Param("peak_to_mean", "float", 2.0, "×", 1.0, 100.0,
               help="Ratio of the busiest moment's rate to the daily mean.",
-              source="consumer chat traffic peaks near 2× its daily mean (seed digests)"),
+              source="a common sizing assumption: consumer traffic peaks near 2× its daily mean"),
         Param("peak_hour", "float", 14.0, "h", 0.0, 24.0, help="Hour of the day of the peak (0–24)."),
     )
     required = ("requests_per_day",)
@@ -506,10 +506,10 @@ def parse_workload(w: Any, path: str = "workload", base_dir: Path | None = None)
 SLO_METRICS = ("ttft", "tpot", "itl", "e2e")
 SLO_STATS = ("mean", "p50", "p90", "p95", "p99")
 SLO_METRIC_HELP = {
-    "ttft": ("time to first token", 1000.0, "interactive chat: first token within ~1 s (seed digests)"),
-    "tpot": ("time per output token", 50.0, "20 tokens/s reads faster than people do (seed digests)"),
+    "ttft": ("time to first token", 1000.0, "a common target for interactive chat: first token within ~1 s"),
+    "tpot": ("time per output token", 50.0, "20 tokens/s streams faster than people read"),
     "itl": ("inter-token latency", 50.0, "as tpot, per gap"),
-    "e2e": ("end-to-end latency", 5000.0, "a whole answer within a few seconds (seed digests)"),
+    "e2e": ("end-to-end latency", 5000.0, "a whole answer within a few seconds"),
 }
 
 
