@@ -1,4 +1,5 @@
 # The README's two commands: `make run` and `make test`. Both set up .venv on a fresh machine first.
+# `make test` runs `make lint` first (ruff + the import-linter layer contracts in pyproject.toml): CI keeps both green.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -26,7 +27,7 @@ apt:
 run: setup
 	$(BIN)/genai-sim assets/templates/rag-pipeline.genai.json
 
-test: setup
+test: setup lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -p no:cacheprovider
 	$(MAKE) --no-print-directory docs
 

@@ -30,34 +30,30 @@ from designer.commands import RenameNodeCommand, SetEdgeCommand, SetParamCommand
 from designer.fields import BoolBox, CatalogCombo, DistEditor, EnumCombo, NumberBox, TextBox, hbox, step_for
 from designer.icons import kind_pixmap
 from designer.theme import style_label
+from designer.workload_form import (
+    BUDGET_PARAMS,
+    PROCESS_NAMES,
+    SLO_METRICS,
+    SLO_STATS,
+    arrival_fields,
+    default_arrival,
+    process_help,
+    slo_default,
+    workload_fields,
+)
 from simulation.catalogs import catalog_ids
 from simulation.design import Design
 from simulation.errors import DesignError
 from simulation.loader import FORMAT, GENERIC_OUTCOMES, VERSION, load_design
 from simulation.params import COMMON_PARAMS, Param
 from simulation.registry import get_kind
-from simulation.workload import PROCESSES, validate_workload
+from simulation.workload import validate_workload
 
 COMMON_NAMES = {p.name for p in COMMON_PARAMS}
 STASHED_PAGES = 8  # recently shown pages kept (hidden) while the design is unchanged
 LABEL_WIDTH = 130
 NODE_REFERENCE_PARAMS = ("join", "target")
-SLO_METRICS = ("ttft", "tpot", "itl", "e2e")
-SLO_STATS = ("mean", "p50", "p90", "p95", "p99")
-BUDGET_FIELDS = (("usd_per_month", "USD/month"), ("usd_per_hour", "USD/hour"), ("usd_per_request", "USD/request"))
-ARRIVAL_FIELDS: dict[str, tuple[tuple[str, str, str, bool], ...]] = {
-    # process: (field, label, unit, integer)
-    "poisson": (("rate_per_s", "rate", "req/s", False),),
-    "gamma": (("rate_per_s", "rate", "req/s", False), ("cv", "burstiness (cv)", "", False)),
-    "diurnal": (("requests_per_day", "requests/day", "req", False), ("peak_to_mean", "peak ÷ mean", "", False),
-                ("peak_hour", "peak hour", "h", False)),
-    "closed": (("concurrency", "users", "", True),),
-    "trace": (("time_scale", "time scale", "×", False),),
-}
-ARRIVAL_DEFAULTS = {"poisson": {"rate_per_s": 1.0}, "gamma": {"rate_per_s": 1.0, "cv": 2.0},
-                    "diurnal": {"requests_per_day": 100_000, "peak_to_mean": 2.0}, "closed": {"concurrency": 8},
-                    "trace": {"file": "trace.csv"}}
-assert set(ARRIVAL_DEFAULTS) == set(PROCESSES)
+BUDGET_FIELDS = tuple((p.name, p.unit) for p in BUDGET_PARAMS)
 
 
 def param_tooltip(p: Param) -> str:
@@ -510,8 +506,8 @@ class Inspector(QScrollArea):
         self.body_layout.addWidget(_section("Workload"))
         grid = self._grid()
         w = dict(d.workload)
-        arrival = dict(w.get("arrival", {"process": "poisson", "rate_per_s": 1.0}))
-        process = EnumCombo(list(PROCESSES))
+        arrival = dict(w.get("arrival") or default_arrival("poisson"))
+        process = EnumCombo(list(PROCESS_NAMES))
         process.setObjectName("arrival_process")
         process.set_text(arrival.get("process", "poisson"))
 
@@ -519,63 +515,25 @@ class Inspector(QScrollArea):
             return {**self.design.workload, "arrival": a}
 
         def change_process(name: str) -> dict[str, Any]:
-            return self._check_workload(with_arrival({"process": name, **ARRIVAL_DEFAULTS[name]}))
+            return self._check_workload(with_arrival(default_arrival(name)))
 
-        self.rows["arrival.process"] = FieldRow(
-            grid, 0, "arrivals", process, "Arrival process: poisson, gamma (bursty), diurnal, closed "
-            "loop of users, or a trace file.", change_process, self._set_process)
+        self.rows["arrival.process"] = FieldRow(grid, 0, "arrivals", process, process_help(), change_process,
+                                                self._set_process)
         row = 2
-        for field, label, unit, integer in ARRIVAL_FIELDS.get(arrival.get("process", "poisson"), ()):
-            box = NumberBox(integer=integer, step=1.0 if integer else 0.1)
-            box.setObjectName(f"arrival_{field}")
-            box.set_number(float(arrival.get(field, ARRIVAL_DEFAULTS[arrival.get("process", "poisson")].get(field, 0))))
-
-            def check(v: Any, field: str = field) -> dict[str, Any]:
+        # the rest is generated from the declarations in simulation.arrivals (designer/workload_form.py)
+        for f in arrival_fields(w):
+            def check(v: Any, field: str = f.name) -> dict[str, Any]:
                 return self._check_workload(with_arrival({**self.design.workload.get("arrival", {}), field: v}))
 
-            self.rows[f"arrival.{field}"] = FieldRow(grid, row, f"{label}" + (f" ({unit})" if unit else ""), box,
-                                                     f"workload.arrival.{field}", check, self._set_workload)
+            self.rows[f"arrival.{f.name}"] = FieldRow(grid, row, f.label, f.editor, f.tooltip, check,
+                                                      self._set_workload)
             row += 2
-        if arrival.get("process") == "trace":
-            file_box = TextBox()
-            file_box.set_text(str(arrival.get("file", "")))
-            self.rows["arrival.file"] = FieldRow(
-                grid, row, "trace file", file_box, "CSV or JSONL of arrival time, input and output tokens, "
-                "relative to the design file.",
-                lambda v: self._check_workload(with_arrival({**self.design.workload.get("arrival", {}), "file": v})),
-                self._set_workload)
-            row += 2
-        if arrival.get("process") == "closed":
-            think = DistEditor("ms")
-            think.set_spec(arrival.get("think_time", {"dist": "fixed", "value": 0}))
-            self.rows["arrival.think_time"] = FieldRow(
-                grid, row, "think time", think, "Pause between a user's answer and their next request.",
-                lambda v: self._check_workload(with_arrival({**self.design.workload.get("arrival", {}),
-                                                             "think_time": v})), self._set_workload)
-            row += 2
-        for field, label, unit, integer, default in (("duration_s", "duration", "s", False, 3600.0),
-                                                     ("warmup_s", "warm-up", "s", False, 0.0),
-                                                     ("seed", "seed", "", True, 0)):
-            box = NumberBox(integer=integer)
-            box.setObjectName(f"workload_{field}")
-            box.set_number(float(w.get(field, default)))
-
-            def check(v: Any, field: str = field) -> dict[str, Any]:
+        for f in workload_fields(w):
+            def check_w(v: Any, field: str = f.name) -> dict[str, Any]:
                 return self._check_workload({**self.design.workload, field: v})
 
-            self.rows[f"workload.{field}"] = FieldRow(grid, row, label + (f" ({unit})" if unit else ""), box,
-                                                      f"workload.{field}", check, self._set_workload)
-            row += 2
-        for field, label in (("input_tokens", "input tokens"), ("output_tokens", "output tokens")):
-            dist = DistEditor("tokens")
-            dist.setObjectName(f"workload_{field}")
-            dist.set_spec(w.get(field, {"dist": "fixed", "value": 500 if field == "input_tokens" else 200}))
-
-            def check(v: Any, field: str = field) -> dict[str, Any]:
-                return self._check_workload({**self.design.workload, field: v})
-
-            self.rows[f"workload.{field}"] = FieldRow(grid, row, label, dist, f"workload.{field}: tokens per request",
-                                                      check, self._set_workload)
+            self.rows[f"workload.{f.name}"] = FieldRow(grid, row, f.label, f.editor, f.tooltip, check_w,
+                                                       self._set_workload)
             row += 2
         if w.get("classes"):
             note = QLabel(f"{len(w['classes'])} request classes (edit them in the design file).")
@@ -624,7 +582,7 @@ class Inspector(QScrollArea):
         def add_slo() -> None:
             key = f"{metric.currentText()}_{stat.currentText()}_ms"
             if key not in self.design.slo:
-                default = {"ttft": 1000.0, "tpot": 50.0, "itl": 50.0, "e2e": 5000.0}[metric.currentText()]
+                default = slo_default(metric.currentText(), stat.currentText())
                 self.undo_stack.push(SetSectionCommand(d, "slo", {**self.design.slo, key: default},
                                                        text=f"Add SLO {key}"))
 

@@ -16,10 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from simulation.arrivals import parse_budget, parse_slo, parse_workload
 from simulation.catalogs import catalog_ids
 from simulation.design import Design, Edge, Group, Node
 from simulation.errors import DesignError
-from simulation.workload import validate_workload
+from simulation.overrides import with_overrides
 
 FORMAT = "genai-sim.design"
 VERSION = 1
@@ -34,8 +35,6 @@ NODE_KEYS = {"id", "kind", "name", "pos", "params", "faults"}
 GROUP_KEYS = {"id", "name", "rect"}
 EDGE_KEYS = {"source", "target", "weight", "when", "latency_ms", "label", "retry_budget"}
 GENERIC_OUTCOMES = ("error", "timeout", "fallback")
-SLO_RE = re.compile(r"^(ttft|tpot|itl|e2e)_(mean|p50|p90|p95|p99)_ms$")
-BUDGET_KEYS = {"usd_per_month", "usd_per_request", "usd_per_hour"}
 ID_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 FAULT_KEYS = {"outages", "error_rate", "slowdown", "slowdown_windows", "replica_loss"}
 
@@ -153,9 +152,9 @@ def design_from_dict(data: Any, base_dir: Path | None = None, check_catalogs: bo
         if not isinstance(value, str) or len(value) > 100_000:
             raise DesignError(f"must be a string, got {_show(value)}", key)
     workload = data.get("workload", {})
-    validate_workload(workload, "workload", base_dir)
-    slo = _validate_slo(data.get("slo", {}))
-    budget = _validate_budget(data.get("budget", {}))
+    parse_workload(workload, "workload", base_dir)
+    slo = parse_slo(data.get("slo", {}))
+    budget = parse_budget(data.get("budget", {}))
     nodes = _validate_nodes(data.get("nodes", []), check_catalogs)
     ids = {n.id for n in nodes}
     kinds = {n.id: n.kind for n in nodes}
@@ -196,36 +195,6 @@ def _validate_groups(raw: Any) -> list[Group]:
                               f"{path}.rect")
         groups.append(Group(gid, name, tuple(float(v) for v in rect)))  # type: ignore[arg-type]
     return groups
-
-
-def _validate_slo(slo: Any) -> dict[str, float]:
-    if not isinstance(slo, dict):
-        raise DesignError(f"must be an object, got {_show(slo)}", "slo")
-    out: dict[str, float] = {}
-    for key, value in slo.items():
-        path = f"slo.{key}"
-        if key != "error_rate_max" and not SLO_RE.match(str(key)):
-            raise DesignError("unknown SLO; use <ttft|tpot|itl|e2e>_<mean|p50|p90|p95|p99>_ms or error_rate_max",
-                              path)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != value:
-            raise DesignError(f"must be a number ≥ 0, got {_show(value)}", path)
-        if key == "error_rate_max" and value > 1:
-            raise DesignError(f"is a fraction in 0…1, got {value}", path)
-        out[key] = float(value)
-    return out
-
-
-def _validate_budget(budget: Any) -> dict[str, float]:
-    if not isinstance(budget, dict):
-        raise DesignError(f"must be an object, got {_show(budget)}", "budget")
-    out: dict[str, float] = {}
-    for key, value in budget.items():
-        if key not in BUDGET_KEYS:
-            raise DesignError(f"unknown budget field (allowed: {', '.join(sorted(BUDGET_KEYS))})", f"budget.{key}")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise DesignError(f"must be a number ≥ 0, got {_show(value)}", f"budget.{key}")
-        out[key] = float(value)
-    return out
 
 
 def _validate_nodes(raw: Any, check_catalogs: bool) -> list[Node]:
@@ -426,3 +395,13 @@ def atomic_write_text(path: Path, text: str, keep_backup: bool = True) -> None:
 
 def save_design(design: Design, path: str | Path) -> None:
     atomic_write_text(Path(path), dumps_design(design))
+
+
+def load_with_overrides(path: str | Path, assignments: list[str] | None = None) -> Design:
+    design = load_design(path)
+    if assignments:
+        base = design.base_dir
+        data = with_overrides(design_to_dict(design), assignments)
+        design = load_design(data)
+        design.base_dir = base
+    return design

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulation.components.common import HOURS_PER_MONTH
 from simulation.registry import get_kind
+from simulation.units import HOURS_PER_MONTH
 
 if TYPE_CHECKING:
     from simulation.engine.core import Simulation
@@ -69,28 +69,31 @@ class RunResult:
     # -- construction ---------------------------------------------------------------------------
     @classmethod
     def build(cls, sim: Simulation, wall_s: float, cancelled: bool, end_t: float) -> RunResult:
-        done = sim.done
+        done = sim.completed
         n = len(done)
-        arrival = np.fromiter((r.arrival for r in done), float, n)
-        end = np.fromiter((r.end for r in done), float, n)
+        arrival = done.column("arrival")
+        end = done.column("end")
         e2e = (end - arrival) * 1000.0
-        ttft = np.empty(n)
+        ok = done.column("status_code") == 0
+        first = done.column("first_token")
+        llm_done = done.column("llm_done")
+        buffered = done.column("buffered").astype(bool)
+        out_tokens = done.column("output_tokens")
+        has_llm = ok & ~np.isnan(first)
+        ttft = e2e.copy()
+        # nodes after the LLM stream the answer: they shift the first token as they shift the last
+        stream = has_llm & ~buffered
+        ttft[stream] = (first[stream] + (end[stream] - llm_done[stream]) - arrival[stream]) * 1000.0
+        produced = done.column("llm_output_tokens")  # the last LLM may have been capped
+        produced = np.where(produced > 0, produced, out_tokens)
+        multi = has_llm & (produced > 1)
         tpot = np.full(n, np.nan)
-        streamed: list[list[tuple[float, int]]] = []  # per-request runs of inter-token gaps, flattened below
-        for i, r in enumerate(done):
-            if r.first_token is None or r.status != "ok":
-                ttft[i] = e2e[i]
-                continue
-            if r.buffered:
-                ttft[i] = e2e[i]
-            else:  # nodes after the LLM stream the answer: they shift the first token as they shift the last
-                ttft[i] = (r.first_token + (r.end - r.llm_done) - r.arrival) * 1000.0
-            produced = r.llm_output_tokens or r.output_tokens  # the last LLM may have been capped
-            if produced > 1:
-                tpot[i] = (e2e[i] - ttft[i]) / (produced - 1)
-                if not r.buffered and r.itl_runs:
-                    streamed.append(r.itl_runs)
-        status = [r.status for r in done]
+        tpot[multi] = (e2e[multi] - ttft[multi]) / (produced[multi] - 1)
+        runs = done.itl_runs
+        # per-request runs of inter-token gaps, flattened below (only where token timings were kept)
+        streamed = [runs[i] for i in np.flatnonzero(multi & ~buffered)] if runs else []
+        streamed = [r for r in streamed if r]
+        status = done.status_names()
         counts = {s: 0 for s in STATUSES}
         for s in status:
             counts["completed" if s == "ok" else s] += 1
@@ -110,14 +113,13 @@ class RunResult:
             variable = rt.spent_usd / window * 3600.0
             node_cost[node.id] = {"fixed_usd_per_hour": fixed, "variable_usd_per_hour": variable}
         res = cls(sim.design.name, sim.seed, float(end_t), wall_s, window, cancelled, arrival, e2e, ttft, tpot,
-                  np.fromiter((r.output_tokens for r in done), float, n),
-                  np.fromiter((r.input_tokens for r in done), float, n), status,
+                  out_tokens, done.column("input_tokens"), status,
                   *_flatten_runs(streamed),
-                  np.fromiter((r.fallback for r in done), bool, n), counts, node_stats, node_cost,
+                  done.column("fallback").astype(bool), counts, node_stats, node_cost,
                   dict(sim.design.slo), sim.timeline)
         res.horizon_s = min(end_t, sim.duration) if not cancelled else end_t
         if sim.record_hops:
-            res.hops = [r.hops for r in done[:5000] if r.hops is not None]
+            res.hops = [r.hops for r in sim.done[:5000] if r.hops is not None]
         return res
 
     # -- metrics --------------------------------------------------------------------------------

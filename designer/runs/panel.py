@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from designer.results.dock import fmt_ms, slo_label, slo_rows
 from designer.results.model import RunData
 from designer.results.widgets import pass_fail_colour
+from designer.workload_form import workload_summary
 
 MAX_DURATION_S = 30 * 24 * 3600.0
 
@@ -40,13 +41,7 @@ def fmt_eta(seconds: float) -> str:
 
 
 def workload_text(workload: dict[str, Any]) -> str:
-    arrival = workload.get("arrival", {}) if isinstance(workload, dict) else {}
-    process = arrival.get("process", "poisson")
-    if process == "closed":
-        return f"closed loop, {arrival.get('concurrency', '?')} users"
-    if "rate_per_s" in arrival:
-        return f"{process}, {arrival['rate_per_s']:g} req/s"
-    return str(process)
+    return workload_summary(workload)
 
 
 class RunPanel(QWidget):

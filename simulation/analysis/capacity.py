@@ -18,7 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulation.analysis.sweep import RATE_FIELDS, PointResult, evaluate_points, rate_path
+from simulation.analysis.sweep import PointResult, evaluate_points, rate_path
+from simulation.arrivals import ARRIVALS, arrival_of
 from simulation.errors import DesignError
 
 MAX_DOUBLINGS = 24   # 2^24 × the design's load: far past any station's capacity
@@ -63,11 +64,9 @@ def _clean(x: float | None) -> float | None:
 
 
 def _to_rate(process: str, value: float, point: PointResult | None) -> float:
-    if process == "diurnal":
-        return value / 86400.0
-    if process == "closed":
-        return point.mean.get("throughput_rps", math.nan) if point else math.nan
-    return value
+    """Requests/s at load ``value`` of the process (a closed loop's is the throughput measured there)."""
+    throughput = point.mean.get("throughput_rps", math.nan) if point else None
+    return ARRIVALS[process].rate_per_s_at(value, throughput)
 
 
 def limiting_slo(point: PointResult) -> str | None:
@@ -85,6 +84,16 @@ def bottleneck(point: PointResult) -> tuple[str | None, float | None]:
     return node, u
 
 
+def points_per_round(workers: int, replications: int) -> int:
+    """Interior points a bisection round evaluates: as many as one wave of the workers runs at once.
+
+    The wall time of a round is ceil(points × replications / workers) runs and a round narrows the bracket
+    (points + 1)-fold, so one wave per round narrows fastest per unit of wall time (2 workers, 3 replications:
+    1 point, 2 waves; 2 points would take 3 waves for a 3-fold cut, no faster and a third more CPU).
+    """
+    return max(1, workers // max(replications, 1))
+
+
 def find_capacity(data: dict[str, Any], replications: int = 3, tolerance: float = 0.02, seed: int | None = None,
                   duration_s: float | None = None, executor: Any = None,
                   progress: Callable[[str], None] | None = None, base_dir: str | None = None,
@@ -96,10 +105,10 @@ def find_capacity(data: dict[str, Any], replications: int = 3, tolerance: float 
     if not 0 < tolerance < 1:
         raise DesignError(f"must be between 0 and 1 (a relative width), got {tolerance}", "--tolerance")
     path = rate_path(data)
-    arrival = data["workload"]["arrival"]
-    process = arrival.get("process", "poisson")
-    integer = RATE_FIELDS[process] == "concurrency"
-    start = float(arrival.get(RATE_FIELDS[process], 1.0) or 1.0)
+    arrival = arrival_of(data["workload"])
+    process = arrival.name
+    integer = arrival.rate_is_integer()
+    start = arrival.rate_value() or 1.0
     if start <= 0:
         raise DesignError(f"must be > 0 to start the search, got {start}", path)
     workers = max(1, int(getattr(executor, "workers", 1)))
@@ -149,7 +158,7 @@ def find_capacity(data: dict[str, Any], replications: int = 3, tolerance: float 
                 break
             hi = v
     # 2. bisect (k-section when the workers can take several points' replications at once)
-    k = max(1, workers // replications)
+    k = points_per_round(workers, replications)
     while lo is not None and hi is not None:
         if (integer and hi - lo <= 1) or (not integer and (hi - lo) / lo <= tolerance):
             break

@@ -12,12 +12,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulation.components.common import HOURS_PER_MONTH
 from simulation.design import Design, Node
 from simulation.distributions import parse_dist
 from simulation.errors import DesignError
 from simulation.registry import get_kind
-from simulation.workload import mean_rate, peak_rate, request_classes
+from simulation.units import HOURS_PER_MONTH
+from simulation.workload import request_classes, workload_of
 
 SECONDS_PER_DAY = 86400.0
 DAYS_PER_MONTH = HOURS_PER_MONTH / 24.0  # 30.42: the billing month the simulator uses
@@ -250,21 +250,16 @@ def _token_means(design: Design) -> tuple[float, float]:
 
 def _workload_figures(env: Envelope, design: Design) -> None:
     g = "Workload and scale"
-    arrival = design.workload.get("arrival", {"process": "poisson", "rate_per_s": 1.0})
-    rate = mean_rate(design.workload)
+    wl = workload_of(design.workload)
+    rate = wl.mean_rate()
     if rate is None:
-        conc = float(arrival.get("concurrency", 1))
+        conc = wl.arrival.rate_value()
         env.facts.update(rate=None, peak=None)
         env.add("workload.concurrency", "Closed-loop users", conc, "users", "N users, each sends after the last answer",
                 f"concurrency = {fmt(conc)}", g)
         return
-    if arrival.get("process") == "diurnal":
-        ptm = float(arrival.get("peak_to_mean", DEFAULT_PEAK_TO_MEAN))
-        ptm_src = "the workload's diurnal peak_to_mean"
-    else:
-        ptm = DEFAULT_PEAK_TO_MEAN
-        ptm_src = "assumed peak-hour factor (a constant-rate run has no peak of its own)"
-    peak = peak_rate(design.workload) if arrival.get("process") == "diurnal" else rate * ptm
+    ptm, ptm_src = wl.peak_to_mean, wl.peak_to_mean_source
+    peak = wl.peak_rate()
     tin, tout = _token_means(design)
     per_day = rate * SECONDS_PER_DAY
     env.facts.update(rate=rate, peak=peak, peak_to_mean=ptm, input_tokens=tin, output_tokens=tout)

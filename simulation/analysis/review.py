@@ -11,13 +11,12 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-import networkx as nx
-
 from simulation.analysis.envelope import Envelope, envelope, fmt, usd
 from simulation.analysis.structure import structural_issues
 from simulation.design import Design
 from simulation.errors import DesignError
 from simulation.registry import get_kind
+from simulation.structure import Digraph
 
 UTILIZATION_LIMIT = 0.85  # above ~85 % queueing delay grows steeply (M/M/c; seed000 §5.2)
 KV_HEADROOM_MIN = 0.20  # weights within 15–20 % of memory leave no room for the KV cache (seed000 §5.1)
@@ -48,9 +47,8 @@ def _issue(severity: str, rule: str, node: str | None, message: str, why: str = 
     return {"severity": severity, "rule": rule, "node": node, "message": message, "why": why, "fix": fix}
 
 
-def _graph(design: Design) -> nx.DiGraph:
-    g = nx.DiGraph()
-    g.add_nodes_from(n.id for n in design.nodes)
+def _graph(design: Design) -> Digraph:
+    g = Digraph(n.id for n in design.nodes)
     ids = {n.id for n in design.nodes}
     for e in design.edges:
         if e.source in ids and e.target in ids:
@@ -58,13 +56,9 @@ def _graph(design: Design) -> nx.DiGraph:
     return g
 
 
-def _reachable_avoiding(g: nx.DiGraph, sources: Iterable[str], avoid: set[str]) -> set[str]:
-    h = g.subgraph([n for n in g.nodes if n not in avoid or n in sources])
-    seen: set[str] = set()
-    for s in sources:
-        if s in h:
-            seen |= nx.descendants(h, s) | {s}
-    return seen
+def _reachable_avoiding(g: Digraph, sources: Iterable[str], avoid: set[str]) -> set[str]:
+    sources = list(sources)
+    return g.reachable_avoiding(sources, avoid - set(sources))
 
 
 def _params(design: Design) -> dict[str, dict[str, Any]]:
@@ -154,7 +148,7 @@ def _budget_rules(design: Design, env: Envelope, result: Any) -> list[dict[str, 
     return out
 
 
-def _guardrail_rules(design: Design, g: nx.DiGraph, kinds: dict[str, str]) -> list[dict[str, Any]]:
+def _guardrail_rules(design: Design, g: Digraph, kinds: dict[str, str]) -> list[dict[str, Any]]:
     out = []
     clients = [n for n, k in kinds.items() if k == "client"]
     llms = [n for n, k in kinds.items() if k in LLM_KINDS]

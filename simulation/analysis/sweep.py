@@ -32,6 +32,7 @@ import csv
 import itertools
 import json
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,12 +41,13 @@ from typing import Any
 
 import numpy as np
 
+from simulation.analysis.executors import SerialExecutor
+from simulation.arrivals import arrival_of
+from simulation.engine.core import Simulation
 from simulation.errors import DesignError
+from simulation.loader import load_design
 from simulation.overrides import apply_override, parse_value, split_assignment
 
-# The field of workload.arrival that sets the load, per arrival process.
-RATE_FIELDS = {"poisson": "rate_per_s", "gamma": "rate_per_s", "diurnal": "requests_per_day",
-               "closed": "concurrency"}
 RATE_ALIAS = "rate"
 LATENCY_METRICS = ("ttft", "tpot", "itl", "e2e")
 STATS = ("mean", "p50", "p90", "p95", "p99")
@@ -61,24 +63,15 @@ class Axis:
 
 
 def rate_path(data: dict[str, Any]) -> str:
-    """The dotted path of the load of a design dict: rate_per_s, requests_per_day or concurrency."""
-    arrival = (data.get("workload") or {}).get("arrival") or {"process": "poisson"}
-    process = arrival.get("process", "poisson")
-    if process not in RATE_FIELDS:
-        raise DesignError(f"a {process!r} arrival has no rate to sweep (use poisson, gamma, diurnal or closed)",
-                          "workload.arrival.process")
-    return f"workload.arrival.{RATE_FIELDS[process]}"
+    """The dotted path of the load of a design dict: its arrival process's declared ``rate_field``."""
+    arrival = arrival_of(data.get("workload"))
+    arrival.rate_value()  # raises for a process without a load to scale (trace)
+    return f"workload.arrival.{arrival.rate_field}"
 
 
 def rate_per_s(data: dict[str, Any]) -> float | None:
     """The mean open-loop arrival rate (req/s) of a design dict; None for a closed loop."""
-    arrival = (data.get("workload") or {}).get("arrival") or {}
-    process = arrival.get("process", "poisson")
-    if process in ("poisson", "gamma"):
-        return float(arrival.get("rate_per_s", 1.0))
-    if process == "diurnal":
-        return float(arrival.get("requests_per_day", 0.0)) / 86400.0
-    return None
+    return arrival_of(data.get("workload")).mean_rate()
 
 
 def _split_top_level(text: str) -> list[str]:
@@ -161,9 +154,6 @@ class RunTask:
 
 def run_task(task: RunTask) -> dict[str, float]:
     """Worker entry point (module level, so spawn and Dask pickle it by name): simulate, return a summary."""
-    from simulation.engine.core import Simulation
-    from simulation.loader import load_design
-
     design = load_design(task.design)
     design.base_dir = task.base_dir
     result = Simulation(design, seed=task.seed, duration_s=task.duration_s, record_hops=False).run()
@@ -267,9 +257,6 @@ def evaluate_points(data: dict[str, Any], points: list[dict[str, Any]], replicat
                     progress: Callable[[int, int], None] | None = None,
                     base_dir: str | None = None, first_index: int = 0) -> list[PointResult]:
     """Simulate each point (a {path: value} dict applied to ``data``) ``replications`` times."""
-    from simulation.analysis.executors import SerialExecutor
-    from simulation.loader import load_design
-
     if replications < 1:
         raise DesignError(f"must be ≥ 1, got {replications}", "--replications")
     if duration_s is not None and duration_s <= 0:
@@ -397,8 +384,6 @@ def sweep(data: dict[str, Any], axes: list[Axis], replications: int = 1, seed: i
           duration_s: float | None = None, executor: Any = None, crn: bool = True,
           progress: Callable[[int, int], None] | None = None, base_dir: str | None = None) -> SweepResult:
     """Simulate every point of the grid over ``axes``. ``data`` is a design dict (``design_to_dict``)."""
-    import time
-
     if not axes:
         raise DesignError("give at least one --set PATH=V1,V2,... or --rate R1,R2,...", "sweep")
     paths = [a.path for a in axes]

@@ -28,8 +28,7 @@ def _add_run_options(p: argparse.ArgumentParser, replications: int,
 
 
 def _design_data(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
-    from simulation.loader import design_to_dict
-    from simulation.run import load_with_overrides
+    from simulation.loader import design_to_dict, load_with_overrides
 
     design = load_with_overrides(args.file, getattr(args, "fixed", []) or [])
     return design_to_dict(design), design.base_dir

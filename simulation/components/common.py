@@ -9,8 +9,7 @@ from simulation.distributions import Dist, parse_dist
 from simulation.engine.request import Request
 from simulation.engine.runtime import NodeRuntime, Station
 from simulation.params import Param
-
-HOURS_PER_MONTH = 730.0  # 8760 h / 12, the usual cloud-billing month
+from simulation.units import HOURS_PER_MONTH  # noqa: F401  (re-exported for older imports)
 
 ASSUMED = "assumption (no public figure found); set your own"
 

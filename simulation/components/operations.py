@@ -6,11 +6,11 @@ import math
 from typing import Any
 
 from kernels.sources import cite
-from simulation.components.common import HOURS_PER_MONTH
 from simulation.engine.request import Request
 from simulation.engine.runtime import NodeRuntime
 from simulation.params import Param
 from simulation.registry import ComponentKind, register
+from simulation.units import HOURS_PER_MONTH
 
 
 class Autoscaler(NodeRuntime):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from heapq import heappush
 from pathlib import Path
 from typing import Any
@@ -12,12 +14,15 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
+from simulation.arrivals import parse_workload
 from simulation.design import Design, Edge
+from simulation.engine.completed import Completed
 from simulation.engine.request import Request
 from simulation.engine.runtime import NodeRuntime
 from simulation.errors import DesignError
+from simulation.metrics import RunResult
 from simulation.registry import get_kind
-from simulation.workload import open_arrivals, request_classes
+from simulation.structure import structural_errors
 
 ProgressFn = Callable[[float, float], None]  # (fraction done, simulated seconds)
 TIMELINE_POINTS = 400
@@ -30,8 +35,23 @@ class Cancelled(Exception):
     pass
 
 
+@contextmanager
+def rare_collections(gen0: int = 50_000) -> Iterator[None]:
+    """Fewer cyclic-GC passes while events run: a run allocates millions of short-lived, acyclic objects
+    (events, tuples), and the default threshold (700) spent 5–15 % of a run's CPU scanning them."""
+    old = gc.get_threshold()
+    gc.set_threshold(gen0, old[1], old[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
 def _fire(event: _Call) -> None:
     event.fn(*event.args)
+
+
+_FIRE = (_fire,)  # shared by every _Call: SimPy only iterates an event's callbacks, then sets them to None
 
 
 class _Call:
@@ -40,12 +60,12 @@ class _Call:
     A ``simpy.Timeout`` per delay costs about twice as much; requests take several delays each.
     """
 
-    __slots__ = ("callbacks", "_ok", "_value", "fn", "args")
+    __slots__ = ("callbacks", "fn", "args")
+    _ok = True
+    _value = None
 
     def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        self.callbacks = [_fire]
-        self._ok = True
-        self._value = None
+        self.callbacks = _FIRE
         self.fn = fn
         self.args = args
 
@@ -72,17 +92,17 @@ class _Route:
 class Simulation:
     def __init__(self, design: Design, seed: int | None = None, duration_s: float | None = None,
                  progress: ProgressFn | None = None, warmup_s: float | None = None,
-                 record_hops: bool = True) -> None:
-        from simulation.analysis.structure import structural_errors
-
+                 record_hops: bool = True, keep_requests: bool = True, keep_token_timings: bool = True) -> None:
         self.design = design
-        w = design.workload
-        self.seed = int(w.get("seed", 0) if seed is None else seed)
-        self.duration = float(duration_s if duration_s is not None else w.get("duration_s", 600.0))
+        base = design.base_dir
+        self.base_dir = Path(base) if base else None
+        self.workload = workload = parse_workload(design.workload, "workload", self.base_dir)
+        self.seed = workload.seed if seed is None else int(seed)
+        self.duration = float(duration_s if duration_s is not None else workload.duration_s)
         if not 0 < self.duration < float("inf"):  # NaN or inf would never reach the end: the run would hang
             raise DesignError(f"must be a finite number > 0, got {self.duration:g}",
                               "--duration" if duration_s is not None else "workload.duration_s")
-        self.warmup = float(w.get("warmup_s", 0.0) if warmup_s is None else warmup_s)
+        self.warmup = workload.warmup_s if warmup_s is None else float(warmup_s)
         if self.warmup >= self.duration:
             self.warmup = 0.0
         self.progress = progress
@@ -90,11 +110,11 @@ class Simulation:
         self._cancel = False
         self._seq = np.random.SeedSequence(self.seed)
         self.env = simpy.Environment()
+        self.completed = Completed(keep_token_timings)  # every measured request, as columns
+        self.keep_requests = keep_requests
         problems = structural_errors(design)
         if problems:
             raise DesignError(problems[0])
-        base = design.base_dir
-        self.base_dir = Path(base) if base else None
         self.runtimes: dict[str, NodeRuntime] = {}
         for node in design.nodes:
             kind = get_kind(node.kind)
@@ -111,13 +131,13 @@ class Simulation:
         }
         self._route_rng = self.rng("routing")
         self.clients = [n.id for n in design.nodes if n.kind == "client"]
-        self.done: list[Request] = []
+        self.done: list[Request] = []  # measured Request objects, when keep_requests (live views, waterfalls)
         self.arrived = 0
         self.measured_arrived = 0
         self.in_flight = 0
         self._next_id = 0
         self.timeline: dict[str, Any] = {"t": [], "completed": [], "nodes": {nid: [] for nid in self.runtimes}}
-        self._classes = request_classes(w, self.base_dir)
+        self._classes = workload.classes
         self._class_rng = self.rng("classes")
         self._tok_rng = self.rng("tokens")
         weights = np.array([c.weight for c in self._classes], dtype=float)
@@ -132,12 +152,17 @@ class Simulation:
 
     @property
     def now(self) -> float:
+        """Simulated time (s). The only reader of SimPy's clock outside this module is ``now``."""
         return self.env._now
 
     def call_later(self, delay: float, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` after ``delay`` simulated seconds: one entry in SimPy's event queue."""
         env = self.env
         heappush(env._queue, (env._now + (delay if delay > 0 else 0.0), NORMAL, next(env._eid), _Call(fn, args)))
+
+    def idle(self) -> bool:
+        """Nothing is scheduled any more."""
+        return not self.env._queue
 
     def cancel(self) -> None:
         self._cancel = True
@@ -294,9 +319,11 @@ class Simulation:
         req.end = self.env._now
         self.in_flight -= 1
         if req.measured:
-            if len(self.done) >= HOPS_KEPT:
-                req.hops = None  # per-node records are kept for the first requests only: memory stays small
-            self.done.append(req)
+            self.completed.add(req)
+            if self.keep_requests:
+                if len(self.done) >= HOPS_KEPT:
+                    req.hops = None  # per-node records are kept for the first requests only: memory stays small
+                self.done.append(req)
         if self._closed:
             think = self._think.sample(self._think_rng) / 1000.0 if self._think else 0.0
             t = self.env._now + think
@@ -313,17 +340,15 @@ class Simulation:
         self._inject(req, self.clients[user % len(self.clients)])
 
     def _start_arrivals(self) -> None:
-        from simulation.distributions import parse_dist
-
-        arrival = self.design.workload.get("arrival", {"process": "poisson", "rate_per_s": 1.0})
-        if arrival["process"] == "closed":
+        arrival = self.workload.arrival
+        if arrival.closed:
             self._closed = True
-            self._think = parse_dist(arrival["think_time"], "think_time") if "think_time" in arrival else None
+            self._think = arrival.think_time()  # type: ignore[attr-defined]
             self._think_rng = self.rng("think")
-            for user in range(int(arrival["concurrency"])):
+            for user in range(int(arrival.rate_value())):
                 self.call_later(0.0, self._closed_arrival, user)
             return
-        gen = open_arrivals(self.design.workload, self.rng("arrivals"), self.duration, self.base_dir)
+        gen = arrival.times(self.rng("arrivals"), self.duration, self.base_dir)
         clients = self.clients
         n_clients = len(clients)
         env = self.env
@@ -342,9 +367,11 @@ class Simulation:
         next_arrival()
 
     # -- running --------------------------------------------------------------------------------
-    def run(self, drain_s: float | None = None) -> Any:
-        from simulation.metrics import RunResult
+    def run(self, drain_s: float | None = None) -> RunResult:
+        with rare_collections():
+            return self._run(drain_s)
 
+    def _run(self, drain_s: float | None) -> RunResult:
         wall0 = time.perf_counter()
         self._start_arrivals()
         if self.warmup > 0:
@@ -382,7 +409,7 @@ class Simulation:
     def _sample(self) -> None:
         tl = self.timeline
         tl["t"].append(self.env._now)
-        tl["completed"].append(len(self.done))
+        tl["completed"].append(len(self.completed))
         for nid, rt in self.runtimes.items():
             tl["nodes"][nid].append(rt.sample())
 

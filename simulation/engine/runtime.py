@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
@@ -105,7 +106,6 @@ class Station(NodeRuntime):
             sim.call_later(float(loss["at_s"]) + float(loss.get("recovery_s", 300.0)), self._lose_replicas, -lost)
         self.queue: deque[list[Any]] = deque()
         # Hot-path shortcuts: a request passes accept/_start/_done at every station.
-        self._env = sim.env
         self._call_later = sim.call_later
         self._guarded = bool(self.breaker_threshold or self.outages)
         self._slowed = self.slowdown != 1.0 or bool(self.slow_windows)
@@ -115,7 +115,7 @@ class Station(NodeRuntime):
         self._queue_area = 0.0
         self._cap_area = 0.0
         self._t0 = 0.0
-        self.waits: list[float] = []
+        self.waits = array("d")  # 8 bytes a measured request
         self.dropped = 0
         self.timed_out = 0
 
@@ -136,7 +136,7 @@ class Station(NodeRuntime):
             self._last_t = now
 
     def accept(self, req: Request) -> None:
-        now = self._env._now
+        now = self.sim.now
         if self._guarded:  # breaker or outage windows configured: the common case skips both checks
             if self.breaker_open_until > now:
                 self.fast_failed += 1
@@ -163,7 +163,7 @@ class Station(NodeRuntime):
         if not entry[2]:
             return
         entry[2] = False
-        now = self.sim.env._now
+        now = self.sim.now
         self._account(now)
         self.queued -= 1
         self.timed_out += 1
@@ -179,7 +179,7 @@ class Station(NodeRuntime):
         self._call_later(dt, self._done, req, enter)
 
     def _done(self, req: Request, enter: float) -> None:
-        now = self._env._now
+        now = self.sim.now
         self._account(now)
         self.busy -= 1
         self.served += 1
@@ -210,7 +210,7 @@ class Station(NodeRuntime):
     # resilience -------------------------------------------------------------------------------
     def _failed(self, req: Request, enter: float, record_hop: bool = True) -> None:
         """A call failed: retry with exponential backoff while the budget lasts, else take the error path."""
-        now = self.sim.env._now
+        now = self.sim.now
         self.errors += 1
         if self.breaker_threshold:
             self.recent.append(True)
@@ -228,7 +228,7 @@ class Station(NodeRuntime):
 
     def _lose_replicas(self, lost: int) -> None:
         """GPU/replica loss (lost > 0) or recovery (lost < 0): the node keeps at least zero servers."""
-        now = self.sim.env._now
+        now = self.sim.now
         self._account(now)
         self.replicas = max(self.replicas - lost, 0)
         self.servers = self.replicas * self.per_replica
@@ -240,7 +240,7 @@ class Station(NodeRuntime):
 
     def set_replicas(self, n: int) -> None:
         """Servers follow the replica count; busy servers above the new count finish their request first."""
-        now = self.sim.env._now
+        now = self.sim.now
         self._account(now)
         self.replicas = n
         self.servers = n * self.per_replica
@@ -248,7 +248,7 @@ class Station(NodeRuntime):
 
     # statistics -------------------------------------------------------------------------------
     def reset_stats(self) -> None:
-        now = self.sim.env._now
+        now = self.sim.now
         self._account(now)
         self._busy_area = self._queue_area = self._cap_area = 0.0
         self._t0 = now
@@ -261,7 +261,7 @@ class Station(NodeRuntime):
                 "utilization": self.busy / self.servers if self.servers else 1.0}
 
     def stats(self) -> dict[str, Any]:
-        now = self.sim.env._now
+        now = self.sim.now
         self._account(now)
         span = max(now - self._t0, 1e-12)
         waits = np.asarray(self.waits) if self.waits else np.zeros(1)

@@ -126,7 +126,7 @@ class LLMAPI(NodeRuntime):
         return 0.0
 
     def accept(self, req: Request) -> None:
-        now = self.sim.env._now
+        now = self.sim.now
         self._account(now)
         if self.outages and self.is_down(now):
             self.sim.node_error(self, req, now, "error")
@@ -162,7 +162,7 @@ class LLMAPI(NodeRuntime):
     def _expire(self, entry: list[Any]) -> None:
         if not entry[2]:
             return
-        now = self.sim.env._now
+        now = self.sim.now
         self._account(now)
         entry[2] = False
         self.queue.remove(entry)
@@ -185,7 +185,7 @@ class LLMAPI(NodeRuntime):
 
     def _drain(self) -> None:
         self._retry_pending = False
-        now = self.sim.env._now
+        now = self.sim.now
         self._account(now)
         while self.queue:
             req, enter, _live = self.queue[0]
@@ -214,7 +214,7 @@ class LLMAPI(NodeRuntime):
         self.sim.call_later(ttft + gap * (out - 1), self._done, req, enter)
 
     def _done(self, req: Request, enter: float) -> None:
-        now = self.sim.env._now
+        now = self.sim.now
         self._account(now)
         self.in_flight -= 1
         self.served += 1
@@ -232,7 +232,7 @@ class LLMAPI(NodeRuntime):
 
     # -- statistics ----------------------------------------------------------------------------------
     def reset_stats(self) -> None:
-        now = self.sim.env._now
+        now = self.sim.now
         self._account(now)
         self._t0 = now
         self._flight_area = self._queue_area = 0.0
@@ -242,7 +242,7 @@ class LLMAPI(NodeRuntime):
         return {"queue": float(len(self.queue)), "in_flight": float(self.in_flight)}
 
     def stats(self) -> dict[str, Any]:
-        now = self.sim.env._now
+        now = self.sim.now
         self._account(now)
         span = max(now - self._t0, 1e-12)
         waits = np.asarray(self.waits) if self.waits else np.zeros(1)

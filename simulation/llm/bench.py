@@ -67,7 +67,7 @@ class BenchSimulation(Simulation):
             return
         super()._closed_arrival(user)
         if self._max_requests is not None and self.arrived >= self._max_requests:
-            self.duration = self.env._now  # the last request is out: stop once it is answered
+            self.duration = self.now  # the last request is out: stop once it is answered
 
     def _start_arrivals(self) -> None:
         if self._arrivals is None:
@@ -75,14 +75,13 @@ class BenchSimulation(Simulation):
             return
         client = self.clients[0]
         it = iter(self._arrivals)
-        env = self.env
 
         def fire(item: tuple[float, int | None, int | None]) -> None:
             t, isl, osl = item
             self._inject(self._new_request(t, isl, osl), client)
             nxt = next(it, None)
             if nxt is not None:
-                self.call_later(nxt[0] - env._now, fire, nxt)
+                self.call_later(nxt[0] - self.now, fire, nxt)
 
         first = next(it, None)
         if first is not None:

@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from kernels.hardware import gpu as catalog_gpu
+from kernels.roofline import ELEMENT_BYTES
 from simulation.errors import DesignError
 from simulation.llm import hardware_support
 from simulation.llm.catalog import ModelSpec, model
@@ -26,8 +27,9 @@ DRIVER_SHARE = 0.98
 FIXED_RESERVE_BYTES = 0.55e9
 SAMPLER_COPIES = 3  # fp32 logits + softmax/top-p temporaries in vLLM's profile run
 
-WEIGHT_BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5, "fp4": 0.5}
-KV_BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0}
+# the weight and KV dtypes an llm_server takes, with their bytes from the one table in kernels.roofline
+WEIGHT_BYTES = {d: ELEMENT_BYTES[d] for d in ("bf16", "fp16", "fp8", "int8", "int4", "fp4")}
+KV_BYTES = {d: ELEMENT_BYTES[d] for d in ("bf16", "fp16", "fp8", "int8")}
 # 4-bit weights carry group scales (AWQ/GPTQ group 128: +3–6%, an assumption).
 QUANT_SCALE_OVERHEAD = {"int4": 0.05, "fp4": 0.05}
 

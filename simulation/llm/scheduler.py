@@ -88,6 +88,7 @@ class Engine:
         self.fuse = True                       # fuse runs of identical decode steps (off only to test it)
         self.frontend: Any = None              # its API server (simulation/llm/frontend.py), set by the server
         self.in_frontend = 0                   # requests routed here still in the API server (the balancer counts them)
+        self.keep_itl = sim.completed.keep_token_timings
         self.waiting: deque[Seq] = deque()
         self.running: dict[int, Seq] = {}     # admission order: the newest is preempted first
         self.prefilling: dict[int, Seq] = {}
@@ -377,7 +378,7 @@ class Engine:
     def _end_run(self, run_id: int) -> None:
         if run_id != self.run_id:
             return  # superseded by a truncation
-        now = self.sim.env._now
+        now = self.sim.now
         self.last_t = now
         n = self.run_n
         dt = self.run_dt
@@ -483,7 +484,8 @@ class Engine:
         self.kv_sum -= s.l0 + steps * self.gain
         self.phase_count[s.phase] -= 1
         self.running.pop(s.uid, None)
-        s.itl.extend(self.log[s.seg0:])
+        if self.keep_itl:  # per-request gaps only where a metric reads them (bench uses the step log)
+            s.itl.extend(self.log[s.seg0:])
         s.state = DONE
         if self.gain != 1.0:
             g = self.gain

@@ -15,6 +15,7 @@ import math
 from typing import Any
 
 from kernels.perf import Profile
+from kernels.roofline import ELEMENT_BYTES
 from simulation.llm.catalog import ModelSpec
 from simulation.llm.engines import EnginePreset
 
@@ -66,7 +67,7 @@ class StepTimer:
         self._mixed_cache: dict[tuple, float] = {}
         self.jitter: list[float] | None = None  # step-to-step variation factors (see jittered), cycled
         self._ji = 0
-        self.bytes_w = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5, "fp4": 0.5}[dtype]
+        self.bytes_w = ELEMENT_BYTES[dtype]
 
     # -- per-layer pieces ---------------------------------------------------------------------------
     def _gemms_ms(self, t: int) -> float:
