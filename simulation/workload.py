@@ -22,7 +22,10 @@ PROCESSES: dict[str, tuple[set[str], set[str]]] = {
     "closed": ({"concurrency"}, {"think_time"}),
     "trace": ({"file"}, {"time_scale"}),
 }
-WORKLOAD_KEYS = {"arrival", "duration_s", "warmup_s", "seed", "input_tokens", "output_tokens", "classes"}
+WORKLOAD_KEYS = {"arrival", "duration_s", "warmup_s", "seed", "input_tokens", "output_tokens", "classes", "peak_to_mean"}
+# Peak hour over mean rate when the workload does not say: the 2x the worked interview answers assume.
+DEFAULT_PEAK_TO_MEAN = 2.0
+PEAK_TO_MEAN_RANGE = (1.0, 100.0)
 DEFAULT_INPUT = {"dist": "fixed", "value": 500}
 DEFAULT_OUTPUT = {"dist": "fixed", "value": 200}
 MAX_TRACE_ROWS = 5_000_000
@@ -57,6 +60,10 @@ def validate_workload(w: Any, path: str = "workload", base_dir: Path | None = No
             raise DesignError("must be at most a year of simulated time", f"{path}.duration_s")
     if "warmup_s" in w:
         _positive(w["warmup_s"], f"{path}.warmup_s", allow_zero=True)
+    if "peak_to_mean" in w:
+        ptm = _positive(w["peak_to_mean"], f"{path}.peak_to_mean")
+        if not PEAK_TO_MEAN_RANGE[0] <= ptm <= PEAK_TO_MEAN_RANGE[1]:
+            raise DesignError(f"must be in 1…100, got {ptm:g}", f"{path}.peak_to_mean")
     if "seed" in w and (isinstance(w["seed"], bool) or not isinstance(w["seed"], int) or w["seed"] < 0):
         raise DesignError(f"must be an integer ≥ 0, got {_show(w['seed'])}", f"{path}.seed")
     for key in ("input_tokens", "output_tokens"):
@@ -140,6 +147,16 @@ def mean_rate(workload: dict[str, Any]) -> float | None:
     if p == "diurnal":
         return float(a["requests_per_day"]) / 86400.0
     return None
+
+
+def peak_to_mean(workload: dict[str, Any]) -> float:
+    """Peak-hour rate over the mean rate: the workload's ``peak_to_mean``, else a diurnal arrival's, else 2."""
+    if "peak_to_mean" in workload:
+        return float(workload["peak_to_mean"])
+    a = workload.get("arrival", {})
+    if a.get("process") == "diurnal":
+        return float(a.get("peak_to_mean", DEFAULT_PEAK_TO_MEAN))
+    return DEFAULT_PEAK_TO_MEAN
 
 
 def peak_rate(workload: dict[str, Any]) -> float | None:

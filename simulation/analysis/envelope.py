@@ -17,7 +17,8 @@ from simulation.design import Design, Node
 from simulation.distributions import parse_dist
 from simulation.errors import DesignError
 from simulation.registry import get_kind
-from simulation.workload import mean_rate, peak_rate, request_classes
+from simulation.workload import mean_rate, request_classes
+from simulation.workload import peak_to_mean as workload_peak_to_mean
 
 SECONDS_PER_DAY = 86400.0
 DAYS_PER_MONTH = HOURS_PER_MONTH / 24.0  # 30.42: the billing month the simulator uses
@@ -258,13 +259,14 @@ def _workload_figures(env: Envelope, design: Design) -> None:
         env.add("workload.concurrency", "Closed-loop users", conc, "users", "N users, each sends after the last answer",
                 f"concurrency = {fmt(conc)}", g)
         return
-    if arrival.get("process") == "diurnal":
-        ptm = float(arrival.get("peak_to_mean", DEFAULT_PEAK_TO_MEAN))
+    ptm = workload_peak_to_mean(design.workload)
+    if "peak_to_mean" in design.workload:
+        ptm_src = "the workload's peak_to_mean"
+    elif arrival.get("process") == "diurnal":
         ptm_src = "the workload's diurnal peak_to_mean"
     else:
-        ptm = DEFAULT_PEAK_TO_MEAN
-        ptm_src = "assumed peak-hour factor (a constant-rate run has no peak of its own)"
-    peak = peak_rate(design.workload) if arrival.get("process") == "diurnal" else rate * ptm
+        ptm_src = "default peak-hour factor (set workload.peak_to_mean to change it)"
+    peak = rate * ptm
     tin, tout = _token_means(design)
     per_day = rate * SECONDS_PER_DAY
     env.facts.update(rate=rate, peak=peak, peak_to_mean=ptm, input_tokens=tin, output_tokens=tout)
