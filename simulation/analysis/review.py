@@ -275,6 +275,180 @@ def _context_rules(design: Design, env: Envelope, kinds: dict[str, str],
     return out
 
 
+# Context windows of hosted models (tokens), from each provider's model documentation: OpenAI "Models" pages
+# (platform.openai.com/docs/models/gpt-4o, …/gpt-4o-mini), Anthropic "Models overview"
+# (docs.anthropic.com/en/docs/about-claude/models), Google "Gemini models" (ai.google.dev/gemini-api/docs/models).
+API_CONTEXT_WINDOWS = {
+    "openai/gpt-4o": 128_000, "openai/gpt-4o-mini": 128_000,
+    "anthropic/claude-sonnet-4.5": 200_000, "anthropic/claude-haiku-4.5": 200_000,
+    "anthropic/claude-3.5-haiku": 200_000, "anthropic/claude-3-haiku": 200_000,
+    "google/gemini-2.5-flash": 1_048_576, "google/gemini-2.5-flash-lite": 1_048_576,
+    "google/gemini-2.5-pro": 1_048_576,
+}
+# Weight dtypes and the GPU capability they need: a GPU "has" a dtype when its datasheet lists tensor throughput
+# for it (the catalog's peak_tflops keys). 4-bit weight-only kernels (AWQ/GPTQ Marlin) dequantise to 16-bit, so
+# int4 runs wherever int4 or bf16 tensor cores exist.
+DTYPE_NEEDS = {"fp8": ("fp8",), "int8": ("int8",), "int4": ("int4", "bf16"), "fp4": ("fp4",), "bf16": ("bf16", "fp16"),
+               "fp16": ("fp16",)}
+QUANTILE_SAMPLES = 20_000
+
+
+def token_quantile(design: Design, which: str, q: float) -> float:
+    """The q-quantile of the workload's input or output tokens (over its request classes), by a seeded sample."""
+    import numpy as np
+
+    from simulation.workload import request_classes
+
+    classes = request_classes(design.workload)
+    total = sum(c.weight for c in classes) or 1.0
+    rng = np.random.default_rng(0)
+    draws = []
+    for c in classes:
+        n = max(1, int(QUANTILE_SAMPLES * c.weight / total))
+        dist = c.input_tokens if which == "input" else c.output_tokens
+        draws.append(dist.fresh().draw(rng, n))
+    return float(np.quantile(np.concatenate(draws), q))
+
+
+def _slo_stat(key: str) -> float | None:
+    """0.95 for e2e_p95_ms, None for a mean."""
+    stat = key.split("_")[1] if key.count("_") >= 2 else ""
+    return float(stat[1:]) / 100 if stat.startswith("p") and stat[1:].isdigit() else None
+
+
+def _downstream_llm(g: nx.DiGraph, kinds: dict[str, str], nid: str) -> bool:
+    return any(kinds.get(m) in LLM_KINDS for m in nx.descendants(g, nid))
+
+
+def _impossible_rules(design: Design, env: Envelope, g: nx.DiGraph, kinds: dict[str, str],
+                      params: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Errors for designs that cannot work whatever the load: context windows, KV pool, physics, dtypes."""
+    from kernels.hardware import gpu
+    from simulation.llm.catalog import model
+    from simulation.llm.steptime import spec_decode_gain
+
+    out: list[dict[str, Any]] = []
+    p99_in = token_quantile(design, "input", 0.99)
+    for nid, kind in kinds.items():
+        flow = env.flows.get(nid)
+        if kind not in LLM_KINDS or not flow or flow.share <= 0:
+            continue
+        p = params[nid]
+        title = design.node(nid).title
+        prompt99 = p99_in + flow.context_tokens
+        if kind == "llm_api":
+            window = API_CONTEXT_WINDOWS.get(str(p.get("provider_model")))
+            if window and prompt99 > window:
+                out.append(_issue("error", "prompt-exceeds-context-window", nid,
+                                  f"p99 prompt {fmt(prompt99)} tokens (input p99 {fmt(p99_in)} + "
+                                  f"{fmt(flow.context_tokens)} added on the path) exceeds the {window:,}-token "
+                                  f"context window of {p['provider_model']}.",
+                                  "the provider rejects those calls (HTTP 400): at least 1 % of requests fail",
+                                  "cap the history and retrieved context, summarise, or pick a longer-context model"))
+            continue
+        try:
+            spec = model(p["model"])
+            dev = gpu(p["gpu"])
+        except (DesignError, Exception):  # unknown ids are the loader's error, reported there
+            continue
+        dtype = str(p.get("dtype", "bf16"))
+        needs = DTYPE_NEEDS.get(dtype)
+        if needs and not any(k in dev.peak_tflops for k in needs):
+            out.append(_issue("error", "dtype-unsupported", nid,
+                              f"{title} stores weights in {dtype}, but {dev.name} has no {dtype} tensor cores "
+                              f"(it computes in {', '.join(k for k in dev.peak_tflops if k != 'fp32')}).",
+                              "the engine refuses the checkpoint or falls back to slow emulation; the simulated "
+                              "speed and memory would be fiction",
+                              "use a dtype the GPU supports (" + ", ".join(
+                                  d for d, ks in DTYPE_NEEDS.items() if any(k in dev.peak_tflops for k in ks))
+                              + ") or a GPU with native support"))
+        plan = env.facts.get("plans", {}).get(nid)
+        if plan and plan.get("kv_tokens", 0) < prompt99:
+            out.append(_issue("error", "kv-pool-below-p99-prompt", nid,
+                              f"The KV pool of one {title} replica holds {plan['kv_tokens']:,} tokens, fewer than "
+                              f"the p99 prompt ({fmt(prompt99)} tokens).",
+                              "the longest prompts can never be scheduled: the engine rejects them even when idle",
+                              "more GPUs per replica (tp), fp8 KV cache, a larger GPU, or cap the prompt length"))
+        # Single-request physical bounds: nothing (batching, queueing) can beat them.
+        tp = int(p.get("tp", 1))
+        k = int(p.get("spec_tokens", 0)) if p.get("speculative", "none") != "none" else 0
+        gain = spec_decode_gain(k, float(p.get("spec_acceptance", 0.0)))
+        try:
+            peak = dev.compute_tflops(dtype if dtype in ("fp8", "int8") else "bf16")
+        except Exception:
+            continue
+        weights = env.facts.get("plans", {}).get(nid, {}).get("weights_gb")
+        weights_b = float(weights) * 1e9 if weights else spec.total_params_b * 1e9 * 2
+        tpot_min_ms = weights_b / (tp * dev.mem_bw_gbs * 1e9) / gain * 1000
+        flops = 2 * spec.active_params_b * 1e9
+        last = not _downstream_llm(g, kinds, nid)
+        for key, target in design.slo.items():
+            metric = key.split("_")[0]
+            if metric not in ("ttft", "tpot", "itl", "e2e") or (metric != "ttft" and not last):
+                continue
+            q = _slo_stat(key)
+            if q is not None and flow.share <= 1 - q + 1e-9:
+                continue  # enough requests skip this node to meet the percentile elsewhere
+            if metric == "ttft":
+                tokens = (token_quantile(design, "input", q) if q else env.facts.get("input_tokens", 0.0)
+                          ) + flow.context_tokens
+                bound = tokens * flops / (tp * peak * 1e12) * 1000
+                what = f"prefilling {fmt(tokens)} prompt tokens at {fmt(peak)} TFLOP/s × {tp} GPU"
+            elif metric in ("tpot", "itl"):
+                bound = tpot_min_ms
+                what = (f"reading {fmt(weights_b / 1e9)} GB of weights per decode step at {fmt(dev.mem_bw_gbs)} GB/s "
+                        f"× {tp} GPU" + (f", {gain:.2f} tokens per step with speculative decoding" if gain > 1 else ""))
+            else:
+                tokens = (token_quantile(design, "output", q) if q else env.facts.get("output_tokens", 0.0))
+                bound = max(tokens - 1, 0) * tpot_min_ms
+                what = f"{fmt(tokens)} output tokens at ≥ {fmt(tpot_min_ms)} ms each"
+            if metric == "itl" and gain > 1:
+                continue  # an accepted draft run emits tokens together: ITL has no per-token floor
+            share = flow.share if q is None else 1.0
+            if target < bound * share:
+                out.append(_issue("error", "slo-below-physical-bound", nid,
+                                  f"{key} {fmt(target)} ms is below what one request alone can reach on {title}: "
+                                  f"{fmt(bound)} ms ({what}).",
+                                  "no replica count or batch policy can meet it: it is a single-request floor at "
+                                  "datasheet peak", "relax the SLO, or change the model, GPU, tp, dtype or output "
+                                  "length"))
+    return out
+
+
+def _operations_rules(design: Design, kinds: dict[str, str], params: dict[str, dict[str, Any]]
+                      ) -> list[dict[str, Any]]:
+    """What a production design needs beyond the request path: a fallback, monitoring, an evaluation."""
+    llms = [n for n, k in kinds.items() if k in LLM_KINDS]
+    if not llms:
+        return []
+    out = []
+    backed = {e.source for e in design.edges if e.when in ("error", "timeout", "fallback")}
+    bare = [n for n in llms if n not in backed]
+    if bare:
+        out.append(_issue("warning", "no-fallback", bare[0],
+                          "No fallback model or provider for " + ", ".join(design.node(n).title for n in bare) + ".",
+                          "a provider outage, a 429 storm or a crashed GPU fleet fails every request that needs it",
+                          "add an error/timeout edge to a second provider or a smaller self-hosted model (and a "
+                          "cached or canned answer as the last resort)"))
+    if not any(k == "observability" for k in kinds.values()):
+        out.append(_issue("warning", "no-monitoring", None,
+                          "No monitoring: nothing collects traces, latency percentiles, token spend or errors.",
+                          "SLO misses, cost spikes and quality drift go unnoticed until users complain",
+                          "add an observability node (traces per request, TTFT/TPOT/E2E percentiles, tokens and $ "
+                          "per tenant, error and block rates) with alerts on the SLOs"))
+    judged = any(k == "output_guardrail" and params[n].get("checks_hallucination") for n, k in kinds.items())
+    judged |= any(k == "classifier" and params[n].get("task") == "other"
+                  and any(w in design.node(n).title.lower() for w in ("eval", "judge", "grader", "quality"))
+                  for n, k in kinds.items())
+    if not judged:
+        out.append(_issue("warning", "no-evaluation", None,
+                          "No evaluation: nothing checks answers for grounding or quality online.",
+                          "a prompt, model or index change can lower quality with no signal",
+                          "add an output guardrail with the grounding (hallucination) check or an evaluation "
+                          "classifier sampling answers, plus an offline golden set run before each release"))
+    return out
+
+
 def threat_coverage(design: Design) -> list[dict[str, Any]]:
     """Per threat of the seed's model: is it relevant here, and which guardrail nodes declare a check for it."""
     params = _params(design)
@@ -393,6 +567,8 @@ def review_design(design: Design, result: Any = None) -> list[dict[str, Any]]:
     issues += _model_mix_rules(design, kinds, params)
     issues += _context_rules(design, env, kinds, params)
     issues += _threat_rules(design, kinds)
+    issues += _impossible_rules(design, env, g, kinds, params)
+    issues += _operations_rules(design, kinds, params)
     if result is not None:
         issues += _run_rules(design, result)
     order = {"error": 0, "warning": 1, "info": 2}
