@@ -24,8 +24,18 @@ from simulation.workload import mean_rate, peak_to_mean
 
 SIZED_KINDS = ("llm_server", "diffusion_model")  # GPU replicas: the nodes whose count is the capacity decision
 MAX_REPLICAS = 256
-WINDOW_S = 120.0  # measured seconds per check: enough requests at any template's peak for a stable p95
+WINDOW_S = 120.0  # default measured seconds per check
 WARMUP_S = 30.0
+TARGET_REQUESTS = 1500  # per check: enough completed requests for a stable p95/p99 at any rate
+WINDOW_RANGE_S = (20.0, 600.0)
+
+
+def check_window(rate_per_s: float | None) -> tuple[float, float]:
+    """(measured window, warm-up) in simulated seconds for checks at ``rate_per_s``: about TARGET_REQUESTS each."""
+    if not rate_per_s:
+        return WINDOW_S, WARMUP_S
+    window = min(max(TARGET_REQUESTS / rate_per_s, WINDOW_RANGE_S[0]), WINDOW_RANGE_S[1])
+    return window, min(max(window / 4, 5.0), WARMUP_S)
 
 
 @dataclass
@@ -135,8 +145,11 @@ def size_at_peak(design: Design, seed: int | None = None, bounds: dict[str, floa
     rate = mean_rate(design.workload)
     ptm = peak_to_mean(design.workload)
     base_seed = int(design.workload.get("seed", 0) if seed is None else seed)
+    window, warmup = check_window(None if rate is None else rate * ptm)
+    if checker is not None:
+        window, warmup = checker.window_s, checker.warmup_s
     out: dict[str, Any] = {"peak_to_mean": ptm, "peak_rate_per_s": None, "nodes": {}, "feasible": None,
-                           "window_s": WINDOW_S, "warmup_s": WARMUP_S, "seed": base_seed}
+                           "window_s": window, "warmup_s": warmup, "seed": base_seed}
     if not ids:
         return out
     now = {nid: int(design.node(nid).params.get("replicas", 1)) for nid in ids}
@@ -149,7 +162,7 @@ def size_at_peak(design: Design, seed: int | None = None, bounds: dict[str, floa
         return out
     peak = rate * ptm
     out["peak_rate_per_s"] = peak
-    sim = checker or SimCheck(design, peak, base_seed)
+    sim = checker or SimCheck(design, peak, base_seed, window, warmup)
     counts = dict(now)
     start = sim.check(counts)
     first = start
