@@ -58,7 +58,8 @@ def run_table(data: dict[str, Any]) -> str:
                      f"{s.get('mean_wait_ms', 0):>10.1f}{s.get('p99_wait_ms', 0):>10.1f}{s.get('served', 0):>10,}"
                      f"{cost.get(nid, {}).get('usd_per_hour', 0):>9.2f}")
     if any("busy" in s for s in data["nodes"].values()):
-        lines.append("  busy = share of time working; batch = LLM server batch-slot occupancy (running ÷ max_num_seqs)")
+        lines.append("  busy = share of time working; batch = an LLM server's batch occupancy (share of its binding "
+                     "limit: max_num_seqs, KV blocks or token budget)")
     c = data["cost"]
     lines += ["", f"cost  ${c['usd_per_hour']:,.2f}/h   ${_per_request(c['usd_per_request'])}/request   "
                   f"${c['usd_per_month']:,.0f}/month"]

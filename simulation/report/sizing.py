@@ -49,6 +49,7 @@ class Check:
     usd_per_day: float
     requests: dict[str, int]
     nodes: dict[str, dict[str, Any]]
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def met(self) -> bool:
@@ -113,7 +114,7 @@ class SimCheck:
         out = Check({n.id: int(n.params.get("replicas", 1)) for n in d.nodes if n.kind in SIZED_KINDS},
                     self.rate_per_s or 0.0, j["slo"],
                     {nid: b for nid, st in j["nodes"].items() if (b := node_busy(st)) is not None},
-                    j["cost"]["usd_per_hour"] * 24, j["requests"], j["nodes"])
+                    j["cost"]["usd_per_hour"] * 24, j["requests"], j["nodes"], j["metrics"])
         if edit is None or key is not None:
             self.cache[k] = out
         return out
@@ -194,9 +195,10 @@ def size_at_peak(design: Design, seed: int | None = None, bounds: dict[str, floa
         entry: dict[str, Any] = {
             "replicas_now": now[nid], "replicas_at_peak": counts[nid], "peak_rate_per_s": peak,
             "method": "simulated", "busy_at_peak": final.busy.get(nid),
+            "batch_at_peak": final.nodes.get(nid, {}).get("batch_size"),
             "at_peak": final.to_json(), "one_fewer": below.to_json() if below else None,
             "one_fewer_missed": below.missed() if below else [],
-            "now_at_peak": {"slo_met": start.met, "missed": start.missed()},
+            "now_at_peak": {"slo_met": start.met, "missed": start.missed()}, "now_at_peak_check": start.to_json(),
         }
         if bounds and bounds.get(nid) is not None and math.isfinite(bounds[nid]):
             entry["analytic_bound"] = bounds[nid]
