@@ -482,22 +482,59 @@ def _threat_rules(design: Design, kinds: dict[str, str]) -> list[dict[str, Any]]
 
 # -- rules that need a run ----------------------------------------------------------------------------
 def stage_breakdown(result: Any, metric: str = "e2e", threshold_ms: float | None = None) -> list[tuple[str, float]]:
-    """Mean ms per node over recorded requests (those slower than ``threshold_ms`` when given), largest first."""
+    """Mean ms per node over recorded requests (those slower than ``threshold_ms`` when given), largest first.
+
+    For ``metric="ttft"`` each stage counts only up to the request's first token: a generating LLM contributes its
+    queue wait and prefill, not the whole answer.
+    """
     hops = getattr(result, "hops", None) or []
     if not hops:
         return []
     values = result.e2e_ms if metric != "ttft" else result.ttft_ms
+    arrival = getattr(result, "arrival", None)
     totals: dict[str, float] = {}
     count = 0
     for i, path in enumerate(hops):
         if threshold_ms is not None and i < len(values) and values[i] <= threshold_ms:
             continue
         count += 1
+        cut = math.inf
+        if metric == "ttft" and arrival is not None and i < len(values) and math.isfinite(values[i]):
+            cut = float(arrival[i]) + float(values[i]) / 1000.0
         for node, enter, leave in path:
-            totals[node] = totals.get(node, 0.0) + (leave - enter) * 1000.0
+            totals[node] = totals.get(node, 0.0) + max(min(leave, cut) - enter, 0.0) * 1000.0
     if not count:
         return []
     return sorted(((n, t / count) for n, t in totals.items()), key=lambda x: -x[1])
+
+
+def measured_causes(design: Design, stats: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
+    """(node, cause) the run measured that make requests slow or fail: throttling, KV exhaustion, rejections,
+    drops, timeouts, then the longest queue wait. Most severe first."""
+    out: list[tuple[str, str]] = []
+
+    def name(n: str) -> str:
+        return design.node(n).title if design.has_node(n) else n
+
+    for nid, st in stats.items():
+        if st.get("throttled"):
+            out.append((nid, f"{int(st['throttled']):,} calls throttled by {name(nid)}'s rate limit (RPM/TPM)"))
+        if st.get("rejected"):
+            out.append((nid, f"{int(st['rejected']):,} prompts rejected by {name(nid)}: longer than its KV pool "
+                             "or context window"))
+        if st.get("preemptions"):
+            out.append((nid, f"{int(st['preemptions']):,} preemptions at {name(nid)}: its KV cache ran out and "
+                             "sequences recomputed their prefill"))
+        for key, what in (("dropped", "dropped by a full queue"), ("timed_out", "timed out")):
+            if st.get(key):
+                out.append((nid, f"{int(st[key]):,} requests {what} at {name(nid)}"))
+    waits = [(float(st.get("mean_wait_ms", 0.0) or 0.0), nid) for nid, st in stats.items()]
+    wait, nid = max(waits, default=(0.0, None))
+    if nid is not None and wait >= 1.0:
+        st = stats[nid]
+        out.append((nid, f"the longest queue wait is at {name(nid)}: mean {wait:,.0f} ms, p99 "
+                         f"{float(st.get('p99_wait_ms', 0.0)):,.0f} ms"))
+    return out
 
 
 def _run_rules(design: Design, result: Any) -> list[dict[str, Any]]:
@@ -532,18 +569,24 @@ def _run_rules(design: Design, result: Any) -> list[dict[str, Any]]:
             continue
         metric = key.split("_")[0]
         stages = stage_breakdown(result, "ttft" if metric == "ttft" else "e2e", rep["target"])
-        worst = stages[0][0] if stages else None
+        causes = measured_causes(design, result.node_stats)
 
         def name(n: str) -> str:
             return design.node(n).title if design.has_node(n) else n
 
+        worst = causes[0][0] if causes else (stages[0][0] if stages else None)
         where = ", ".join(f"{name(n)} {ms:.0f} ms" for n, ms in stages[:3])
-        out.append(_issue("error", "slo-missed", worst,
-                          (f"{key}: {rep['actual']:.0f} ms" if math.isfinite(rep["actual"])
-                           else f"{key}: no completed request to measure") + f" vs target {rep['target']:.0f} ms"
-                          + (f"; in the slow requests the time goes to {where}." if where else "."),
+        text = (f"{key}: {rep['actual']:.0f} ms" if math.isfinite(rep["actual"])
+                else f"{key}: no completed request to measure") + f" vs target {rep['target']:.0f} ms"
+        if causes:
+            text += "; measured cause: " + "; ".join(c for _, c in causes[:2])
+        if where:
+            text += f"; in the slow requests the time {'to the first token ' if metric == 'ttft' else ''}goes to " \
+                    f"{where}"
+        out.append(_issue("error", "slo-missed", worst, text + ".",
                           "the design does not meet its service-level objective",
-                          f"speed up or scale {name(worst)}" if worst else "scale the slowest stage"))
+                          f"relieve {name(worst)}: add capacity, raise its limits or shorten its work" if worst
+                          else "scale the slowest stage"))
     return out
 
 

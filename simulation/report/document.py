@@ -6,8 +6,24 @@ turn it into files. Every string is plain text: renderers escape it, so user tex
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+# C0/C1 control characters (tab and newline kept), and the bidirectional overrides that can make text display in
+# an order other than the one stored: none may reach HTML, SVG (invalid XML) or Markdown.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: Any) -> str:
+    """User text with control and bidi-override characters removed (carriage returns become spaces)."""
+    return _UNSAFE.sub("", str(text).replace("\r", " "))
+
+
+def escape(text: Any, quote: bool = True) -> str:
+    """HTML/XML-escaped text, cleaned of control characters first: the only escape the renderers use."""
+    return html.escape(clean_text(text), quote=quote)
 
 
 @dataclass
