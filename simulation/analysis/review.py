@@ -423,7 +423,8 @@ def _operations_rules(design: Design, kinds: dict[str, str], params: dict[str, d
         return []
     out = []
     backed = {e.source for e in design.edges if e.when in ("error", "timeout", "fallback")}
-    bare = [n for n in llms if n not in backed]
+    spares = {e.target for e in design.edges if e.when in ("error", "timeout", "fallback")}  # last resorts
+    bare = [n for n in llms if n not in backed and n not in spares]
     if bare:
         out.append(_issue("warning", "no-fallback", bare[0],
                           "No fallback model or provider for " + ", ".join(design.node(n).title for n in bare) + ".",
