@@ -84,5 +84,9 @@ class Report:
         return [b for s in self.sections for b in s.blocks if isinstance(b, Image)]
 
 
-SECTION_IDS = ("summary", "requirements", "architecture", "request-path", "envelope", "results", "bottlenecks",
-               "review", "tradeoffs", "cost-levers", "assumptions", "interview")
+# Every section in print order; OPTIONAL_SECTIONS appear only where the design has something for them
+# (retrieval to size, a baseline to compare with).
+SECTION_IDS = ("summary", "requirements", "architecture", "request-path", "envelope", "results", "sizing",
+               "bottlenecks", "review", "failures", "monitoring", "evaluation", "rag", "before-after", "tradeoffs",
+               "cost-levers", "roi", "assumptions", "interview")
+OPTIONAL_SECTIONS = ("rag", "before-after")
