@@ -201,6 +201,19 @@ def _add_context(node: Node, params: dict[str, Any], flow: Flow) -> Flow:
     return f
 
 
+def _tool_tokens_into(design: Design, agent: str, params: dict[str, dict[str, Any]]) -> float:
+    """Mean output tokens a step's tool adds: the tools that report back to ``agent``, by their edge weights from
+    whichever node picks them (equal weights when they are not reached from one chooser)."""
+    tools = [e.source for e in design.in_edges(agent)
+             if e.when in (None, "error") and design.has_node(e.source)
+             and design.node(e.source).kind in ("tool", "mcp_server")]
+    if not tools:
+        return 0.0
+    weights = {t: sum(max(e.weight, 0.0) for e in design.in_edges(t) if not e.when) or 1.0 for t in set(tools)}
+    total = sum(weights.values()) or 1.0
+    return sum(w * float(params[t].get("output_tokens", 0) or 0) for t, w in weights.items()) / total
+
+
 def traffic_flow(design: Design) -> dict[str, Flow]:
     """Mean visits per arriving request at each node, and the mean context tokens requests carry there.
 
@@ -232,12 +245,19 @@ def traffic_flow(design: Design) -> dict[str, Flow]:
         f.chunk_tokens = max(f.chunk_tokens, incoming.chunk_tokens)
         f.share = total
         after = _add_context(node, params[nid], incoming)
+        done_after, done_targets = after, set()
         if node.kind == "agent":
             agents = agents | {nid}
             iters = min(_dist_mean(params[nid].get("iterations"), 1.0), float(params[nid]["max_iterations"]))
-            after.context_tokens += int(params[nid]["context_growth_tokens"]) * max(iters - 1, 0) / 2
+            # each step appends the agent's growth plus the tool's output: step i carries i − 1 steps of it
+            # (the mean step (n − 1) ÷ 2), and the final answer carries all n
+            per_step = int(params[nid]["context_growth_tokens"]) + _tool_tokens_into(design, nid, params)
+            done_after = Flow(after.share, after.context_tokens + per_step * iters, after.retrieved,
+                              after.chunk_tokens)
+            after.context_tokens += per_step * max(iters - 1, 0) / 2
+            done_targets = {e.target for e in design.out_edges(nid) if e.when == "done"}
         for target, frac in _branch_split(design, node, params[nid]):
-            queue.append((target, share * frac, after, agents))
+            queue.append((target, share * frac, done_after if target in done_targets else after, agents))
     return flows
 
 
@@ -692,6 +712,17 @@ def compare(env: Envelope, facts: dict[str, float]) -> list[dict[str, Any]]:
     return rows
 
 
+def _ancestors(design: Design, nid: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [nid]
+    while todo:
+        for e in design.in_edges(todo.pop()):
+            if e.source not in seen:
+                seen.add(e.source)
+                todo.append(e.source)
+    return seen
+
+
 def explain_gap(row: dict[str, Any], design: Design, env: Envelope, run_json: dict[str, Any],
                 facts: dict[str, float]) -> str:
     """Why the simulation and the envelope differ on one figure: the measured causes, most specific first."""
@@ -732,10 +763,14 @@ def explain_gap(row: dict[str, Any], design: Design, env: Envelope, run_json: di
             _, n, sim, e = max(gaps)
             reasons.append(f"largest gap at {design.node(n).title if design.has_node(n) else n}: "
                            f"{usd(sim)}/day simulated vs {usd(e)}/day estimated")
+    if nid and design.has_node(nid) and design.node(nid).kind in ("llm_api", "llm_server") and \
+            any(design.node(a).kind == "agent" for a in _ancestors(design, nid)) and row["ratio"] > 1:
+        reasons.append("agent loops: every step's prompt carries the earlier steps, tool outputs and nested agents' "
+                       "reports, which the estimate averages over one loop")
     blocked = int(req.get("blocked", 0)) + int(req.get("failed", 0)) + int(req.get("dropped", 0))
     if blocked and req.get("arrived"):
         reasons.append(f"{blocked / req['arrived']:.1%} of requests blocked or failed before finishing")
-    if completed < 500:
+    if completed < 500 and not reasons:
         reasons.append(f"only {completed:,} requests in the window: sampling noise on a heavy-tailed mix")
     if key.startswith("tokens."):
         reasons.append("the sampled mean of a heavy-tailed token distribution, and output caps (max tokens)")
