@@ -352,12 +352,32 @@ def request_path(design: Design, result: Any) -> tuple[Section, dict[str, Any]]:
                 "the dashed line is the mean end-to-end latency).",
                 svg=charts.waterfall_chart(stages, "Request path: when each stage starts and ends", e2e)))
     breakdown = stage_breakdown(result, "e2e")
-    total = sum(v for _, v in breakdown) or 1.0
+    transit = _transit_ms(hops, getattr(result, "arrival", None))
+    total = (sum(v for _, v in breakdown) + transit) or 1.0
     rows = [[_title(design, n), ms_text(v), share_text(v / total)] for n, v in breakdown[:12]]
+    if transit > 0.001 * total:
+        rows.append(["in transit between components (edge network latency)", ms_text(transit),
+                     share_text(transit / total)])
     s.add(Table(["Stage", "Mean time per request", "Share of time"], rows,
                 "Where the time goes (all recorded requests)", numeric=(1, 2), widths=(50, 25, 25)))
     data["stages"] = breakdown
+    data["transit_ms"] = transit
     return s, data
+
+
+def _transit_ms(hops: list[Any], arrival: Any = None) -> float:
+    """Mean ms per request spent outside every node (network on edges): gaps between one stage's end and the
+    next stage's start, overlapping parallel branches counted once."""
+    if not hops:
+        return 0.0
+    total = 0.0
+    for i, path in enumerate(hops):
+        reach = float(arrival[i]) if arrival is not None and i < len(arrival) else None
+        for _, enter, leave in sorted(path, key=lambda h: h[1]):
+            if reach is not None and enter > reach:
+                total += enter - reach
+            reach = leave if reach is None else max(reach, leave)
+    return total / len(hops) * 1000.0
 
 
 def envelope_section(design: Design, env: Envelope, facts: dict[str, float], sizing: dict[str, Any],
