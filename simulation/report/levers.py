@@ -119,8 +119,9 @@ def _add_cache(hit_rate: float) -> Callable[[Design], None]:
 def candidate_levers(design: Design) -> list[Lever]:
     out: list[Lever] = []
     kinds = {n.kind for n in design.nodes}
+    spares = {e.target for e in design.edges if e.when in ("error", "timeout", "fallback")}  # fallbacks: idle
     for n in design.nodes:
-        if n.kind != "llm_server":
+        if n.kind != "llm_server" or n.id in spares:
             continue
         p = _params(n)
         dtype, tp = str(p["dtype"]), int(p["tp"])
@@ -137,14 +138,15 @@ def candidate_levers(design: Design) -> list[Lever]:
         big = _model_b(str(p["model"])) > SMALL_MODEL_B
         api = LARGE_API if big else SMALL_API
         out.append(Lever(f"Buy {n.title} as an API", f"self-hosted {p['model']} → {api}",
-                         _replace(n.id, "llm_api", {"provider_model": api}, f"{api} (lever)")))
+                         _replace(n.id, "llm_api", {"provider_model": api}, f"{api} (lever)"),
+                         "the catalog's entry-tier rate limits; a higher usage tier changes the verdict"))
         if big and "router" not in kinds:
             out.append(Lever(f"Route half of {n.title}'s traffic to a small model",
                              f"weighted router: {ROUTED_SHARE:.0%} to {SMALL_API}",
                              _route(n.id, "llm_api", {"provider_model": SMALL_API}),
                              f"assumes {ROUTED_SHARE:.0%} of requests are easy enough for the small model"))
     for n in design.nodes:
-        if n.kind != "llm_api":
+        if n.kind != "llm_api" or n.id in spares:
             continue
         p = _params(n)
         model_id = str(p["provider_model"])

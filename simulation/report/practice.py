@@ -288,10 +288,11 @@ def evaluation_section(design: Design, env: Envelope, run_json: dict[str, Any]) 
         items.append("Guardrails: false-positive rate on benign traffic and catch rate on a red-team set; the "
                      "design blocks " + ", ".join(f"{float(_params(design, n.id)['block_rate']):.1%} at {n.title}"
                                                  for n in guards) + ".")
-    apis = [n for n in design.nodes if n.kind == "llm_api"]
+    spares = {e.target for e in design.edges if e.when in ("error", "timeout", "fallback")}
+    apis = [n for n in design.nodes if n.kind == "llm_api" and n.id not in spares]
     rate = mean_rate(design.workload)
     if apis and rate:
-        judge = apis[-1]
+        judge = max(apis, key=lambda n: env.value(f"{n.id}.usd_per_call", 0.0))
         per_call = env.value(f"{judge.id}.usd_per_call")
         if math.isfinite(per_call):
             daily = rate * 86400 * 0.01
@@ -348,7 +349,8 @@ def roi_section(design: Design, env: Envelope, run_json: dict[str, Any]) -> Sect
             ["cost per 1M output tokens (simulated)", usd(cost["usd_per_1m_output_tokens"])],
             ["cost per month (simulated)", usd(cost["usd_per_month"])]]
     for f in env.figures:
-        if f.key.endswith(".breakeven_req_per_day"):
+        if f.key.endswith(".breakeven_req_per_day") and f.node and env.flows.get(f.node) \
+                and env.flows[f.node].share > 0:
             rows.append([f"{f.label} ({_title(design, f.node)})" if f.node else f.label,
                          f"{fmt(f.value)} {f.unit}"])
     humans = [n for n in design.nodes if n.kind == "human_agent"]
@@ -403,20 +405,26 @@ def before_after_section(design: Design, before: Design | None, run_json: dict[s
 
 
 def _design_changes(before: Design, after: Design) -> list[str]:
+    import json
+
+    def show(v: Any) -> str:
+        text = json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v)
+        return text if len(text) <= 60 else text[:59] + "…"
+
     out = []
     bnodes = {n.id: n for n in before.nodes}
+    for nid, n in bnodes.items():
+        if not after.has_node(nid):
+            out.append(f"removed {n.title}")
     for n in after.nodes:
         if n.id not in bnodes:
             out.append(f"added {n.title} ({get_kind(n.kind).label})")
             continue
         old = bnodes[n.id]
         for k in sorted(set(old.params) | set(n.params)):
-            if old.params.get(k) != n.params.get(k) and not isinstance(n.params.get(k), dict):
-                out.append(f"{n.title}: {k} {old.params.get(k, 'default')} → {n.params.get(k, 'default')}")
-    for nid, n in bnodes.items():
-        if not after.has_node(nid):
-            out.append(f"removed {n.title}")
-    return out[:12]
+            if old.params.get(k) != n.params.get(k):
+                out.append(f"{n.title}: {k} {show(old.params.get(k, 'default'))} → {show(n.params.get(k, 'default'))}")
+    return out[:20]
 
 
 # -- automatic sweep -------------------------------------------------------------------------------------

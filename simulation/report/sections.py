@@ -681,7 +681,7 @@ def cost_levers(design: Design, run_json: dict[str, Any], priced: dict[str, Any]
             table.append([r["title"], r["change"], saving, after, verdict, r.get("assumption", "")])
         s.add(Table(["Lever", "Change", "Saving (USD/day)", "Replicas after", "SLOs at peak after", "Assumption"],
                     table, "Levers: meeting the SLOs first, then largest saving", numeric=(2,),
-                    widths=(20, 22, 12, 12, 16, 18)))
+                    widths=(19, 20, 11, 16, 16, 18)))
     else:
         s.add(Para("No lever applies to this design (nothing billed per token or per GPU).", "note"))
     return s
@@ -691,13 +691,13 @@ def assumptions(design: Design, env: Envelope, params: dict[str, dict[str, Any]]
     s = Section("assumptions", "10. Assumptions and provenance of every timing")
     items = []
     if env.facts.get("peak_to_mean"):
+        declared = "peak_to_mean" in design.workload or design.workload.get("arrival", {}).get("process") == "diurnal"
         items.append(f"Peak rate = {fmt(env.facts['peak_to_mean'])} × mean "
-                     + ("(the workload's diurnal shape)." if design.workload.get("arrival", {}).get("process")
-                        == "diurnal" else "(assumed: a constant-rate run has no peak; set a diurnal workload to model "
-                                         "one)."))
+                     + ("(declared by the workload)." if declared else "(the default; declare workload.peak_to_mean "
+                                                                      "for your traffic)."))
     items += ["A month is 730 hours (30.4 days), the usual cloud-billing month.",
               "Percentiles are over completed requests after warm-up; TTFT/TPOT/ITL follow `vllm bench serve`.",
-              "Prices are list prices from assets/catalogs (dated there); the design may override them."]
+              "Prices are the built-in catalogs' list prices (each dated at its source); the design may override them."]
     s.add(Bullets(items))
     rows = []
     for n in design.nodes:
