@@ -415,9 +415,9 @@ def envelope_section(design: Design, env: Envelope, facts: dict[str, float], siz
     if seeds:
         s.add(Para("The worked answer's own figures, checked: 'correct' and 'inconsistent' judge that answer's "
                    "arithmetic; the last two columns are this design's numbers.", "note"))
-        s.add(Table(["Figure", "Seed says", "Simulated", "Envelope", "Verdict", "Why"],
+        s.add(Table(["Figure", "Worked answer says", "Simulated", "Envelope", "Verdict", "Why"],
                     [[r["label"], r["seed"], r["simulated_text"], r["envelope_text"], r["verdict_text"],
-                      r["explanation"]] for r in seeds], "Seed vs simulated vs envelope", numeric=(2, 3),
+                      r["explanation"]] for r in seeds], "Worked answer vs simulated vs envelope", numeric=(2, 3),
                     widths=(16, 9, 13, 13, 16, 33)))
     return s
 
@@ -445,7 +445,7 @@ def seed_figures(design: Design, env: Envelope, facts: dict[str, float]) -> list
         elif isinstance(seed_v, (int, float)) and env_v is not None and seed_v:
             diff = env_v / float(seed_v) - 1
             check = "✔ reproduced" if abs(diff) <= AGREE else f"✘ differs {diff:+.0%}"
-        label = {"correct": "seed correct", "inconsistent": "⚠ seed inconsistent", "target": "seed target"}.get(
+        label = {"correct": "answer correct", "inconsistent": "⚠ answer inconsistent", "target": "target"}.get(
             verdict, verdict)
         rows.append({"label": str(item.get("label", "")), "seed": str(item.get("seed", "")), "seed_value": seed_v,
                      "simulated": sim, "envelope": env_v, "verdict": verdict, "check": check,

@@ -88,7 +88,7 @@ def test_seed_chatbot_reproduces_and_flags_the_seed(seed_report) -> None:
     assert rows["Tokens per GPT-4 call (implied)"]["verdict"] == "inconsistent"
     assert rows["Saving from a smaller model for simple queries"]["check"].startswith("✘")
     text = render_html(report)
-    assert "seed inconsistent" in text and "Seed vs simulated vs envelope" in text
+    assert "answer inconsistent" in text and "Worked answer vs simulated vs envelope" in text
 
 
 def test_user_text_is_escaped(tmp_path) -> None:
