@@ -651,7 +651,7 @@ def envelope(design: Design) -> Envelope:
         flow = env.flows.get(n.id, Flow())
         if n.kind == "llm_server":
             _llm_server_figures(env, design, n, params, flow)
-        elif n.kind == "llm_api":
+        elif n.kind == "llm_api" and flow.share > 0:  # an idle fallback has no traffic to estimate
             _llm_api_figures(env, n, params, flow)
     for n in design.nodes:
         if n.kind in ("tool", "mcp_server"):
