@@ -192,9 +192,9 @@ def price_levers(design: Design, sizing: dict[str, Any], seed: int, budget_runs:
     if rate is None:
         return {"baseline": None, "levers": [], "skipped": "the workload has no declared rate"}
     peak = rate * peak_to_mean(design.workload)
-    window_s, warmup_s = check_window(peak)
 
     def checker(d: Design, r: float) -> SimCheck:
+        window_s, warmup_s = check_window(r)  # about the same number of requests at the mean and at the peak
         return SimCheck(d, r, seed, window_s, warmup_s)
     sized = {nid: e["replicas_at_peak"] for nid, e in sizing.get("nodes", {}).items() if e.get("replicas_at_peak")}
     base_design = design.clone()
@@ -205,7 +205,7 @@ def price_levers(design: Design, sizing: dict[str, Any], seed: int, budget_runs:
     base_mean = at_mean.check()
     base_peak = at_peak.check()
     baseline = {"usd_per_day": base_mean.usd_per_day, "replicas": sized, "slo_met_at_peak": base_peak.met,
-                "slo_met_at_mean": base_mean.met}
+                "slo_met_at_mean": base_mean.met, "window_s": check_window(rate)[0]}
     rows: list[dict[str, Any]] = []
     runs = 2
     for lever in candidate_levers(design)[:MAX_LEVERS * 2]:

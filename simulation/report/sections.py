@@ -669,7 +669,9 @@ def cost_levers(design: Design, run_json: dict[str, Any], priced: dict[str, Any]
     s.add(Para(f"Each lever below is an edit of the design that was re-sized at the peak (whole replicas, real GPU "
                f"counts) and re-simulated: the saving is simulated cost per day at the mean rate against the baseline "
                f"({usd(base['usd_per_day'])}/day" + (f" with {replicas}, the count the peak needs" if replicas else "")
-               + "), and the verdict is the simulated one at the peak after the change.", "note"))
+               + f"; each over {fmt(base.get('window_s', 0))} s with the same seed, so random differences cancel "
+                 "between lever and baseline), and the verdict is the simulated one at the peak after the change.",
+               "note"))
     if rows:
         table = []
         for r in rows:
