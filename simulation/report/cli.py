@@ -65,18 +65,22 @@ def write_report(report: Report, out: Path, pdf_writer: PdfWriter | None = None,
 
 def generate_report(design: Design, out: Path, seed: int | None = None, duration_s: float | None = None,
                     diagram_renderer: DiagramRenderer | None = None, pdf_writer: PdfWriter | None = None,
-                    page_size: str = "a4", progress: Callable[[float, float], None] | None = None) -> Report:
+                    page_size: str = "a4", progress: Callable[[float, float], None] | None = None, *,
+                    diagram_png: bytes | None = None) -> Report:
     """Run ``design`` and write its report to ``out`` (.html, .md, .pdf or .json, by its suffix).
 
     The one entry point for the CLI and the designer's File ▸ Export Report: it imports no Qt itself (the diagram
-    and PDF writer are injected), so it can run on a worker thread. Besides the run it re-simulates the design to
-    size it at the peak and price its cost levers (a few seconds for most designs).
+    and PDF writer are injected), so it can run on a worker thread. A caller on a worker thread can render the
+    diagram on the UI thread first and pass its PNG as ``diagram_png`` (then no renderer runs here). Besides the
+    run it re-simulates the design to size it at the peak and price its cost levers (a few seconds for most
+    designs).
     """
     from simulation.run import run_design
 
     fmt = output_format(out)
     result = run_design(design, seed=seed, duration_s=duration_s, progress=progress)
-    diagram = diagram_renderer(design) if diagram_renderer and fmt != "json" else None
+    diagram = diagram_png if diagram_png is not None else (
+        diagram_renderer(design) if diagram_renderer and fmt != "json" else None)
     report = build_report(design, result, diagram)
     write_report(report, out, pdf_writer, page_size)
     return report

@@ -58,8 +58,15 @@ def sizing_section(design: Design, env: Envelope, sizing: dict[str, Any], run_js
            else "the default peak-hour factor; set workload.peak_to_mean to declare yours")
     nodes = sizing.get("nodes") or {}
     if not nodes:
-        s.add(Para("No self-hosted GPU node to size: capacity here is bought per call (APIs) or set by the "
-                   "stations' concurrency (see the bottlenecks).", "note"))
+        drawn = sizing.get("as_drawn_at_peak")
+        if drawn:
+            s.add(Para(f"No self-hosted GPU node to size: capacity here is bought per call (APIs) or set by the "
+                       f"stations' concurrency. The design as drawn, simulated at the peak of "
+                       f"{fmt(sizing['peak_rate_per_s'])} req/s ({fmt(ptm)} × the mean; {src}) for "
+                       f"{fmt(sizing['window_s'])} s: {_verdict(drawn)}.", "ok" if drawn["slo_met"] else "bad"))
+        else:
+            s.add(Para("No self-hosted GPU node to size: capacity here is bought per call (APIs) or set by the "
+                       "stations' concurrency (see the bottlenecks).", "note"))
         return s
     peak = sizing.get("peak_rate_per_s")
     if peak is None:

@@ -145,6 +145,7 @@ def size_at_peak(design: Design, seed: int | None = None, bounds: dict[str, floa
     ids = sized_nodes(design)
     rate = mean_rate(design.workload)
     ptm = peak_to_mean(design.workload)
+    arrival = (design.workload.get("arrival") or {}).get("process", "poisson")
     base_seed = int(design.workload.get("seed", 0) if seed is None else seed)
     window, warmup = check_window(None if rate is None else rate * ptm)
     if checker is not None:
@@ -152,9 +153,13 @@ def size_at_peak(design: Design, seed: int | None = None, bounds: dict[str, floa
     out: dict[str, Any] = {"peak_to_mean": ptm, "peak_rate_per_s": None, "nodes": {}, "feasible": None,
                            "window_s": window, "warmup_s": warmup, "seed": base_seed}
     if not ids:
+        if rate is not None and arrival != "trace":  # nothing to size: check the design as drawn at its peak
+            peak = rate * ptm
+            out["peak_rate_per_s"] = peak
+            sim = checker or SimCheck(design, peak, base_seed, window, warmup)
+            out["as_drawn_at_peak"] = sim.check().to_json()
         return out
     now = {nid: int(design.node(nid).params.get("replicas", 1)) for nid in ids}
-    arrival = (design.workload.get("arrival") or {}).get("process", "poisson")
     if rate is None or arrival == "trace":
         for nid in ids:
             out["nodes"][nid] = {"replicas_now": now[nid], "replicas_at_peak": None, "peak_rate_per_s": None,
