@@ -1,6 +1,6 @@
 """Back-of-envelope maths for a design: every figure an interviewer expects, each with formula and inputs.
 
-The figures are closed-form bounds and averages (SPEC §10; seed000 §4.4 item 4). They use the same
+The figures are closed-form bounds and averages an interviewer expects. They use the same
 catalogs as the simulator (model architectures, GPU datasheets, API prices, the memory plan of
 ``simulation.llm.memory``), so where both apply the report can show them side by side: each figure may
 name ``sim_key``, a fact of the run (see ``run_facts``) that measures the same quantity.

@@ -1,4 +1,4 @@
-"""Design review: structural problems plus the red flags an interviewer raises (seed000 §4.2, §5).
+"""Design review: structural problems plus the red flags an interviewer raises.
 
 Each finding is ``{severity, rule, node, message, why, fix}``. Without a run the review uses the
 back-of-envelope figures; with a run (``result``) it adds what the simulation measured: utilisation,
@@ -19,16 +19,16 @@ from simulation.design import Design
 from simulation.errors import DesignError
 from simulation.registry import get_kind
 
-UTILIZATION_LIMIT = 0.85  # above ~85 % queueing delay grows steeply (M/M/c; seed000 §5.2)
-KV_HEADROOM_MIN = 0.20  # weights within 15–20 % of memory leave no room for the KV cache (seed000 §5.1)
-HNSW_MAX_VECTORS = 1e8  # seed000 L563: HNSW below 100M vectors, IVF/sharding above
+UTILIZATION_LIMIT = 0.85  # above ~85 % queueing delay grows steeply (M/M/c)
+KV_HEADROOM_MIN = 0.20  # weights within 15–20 % of memory leave no room for the KV cache
+HNSW_MAX_VECTORS = 1e8  # HNSW graphs live in RAM: beyond ~100M vectors per node, IVF(-PQ) or sharding
 AGENT_ITERATIONS_MAX = 50  # a cap this high does not bound cost or latency in practice
 LLM_KINDS = ("llm_server", "llm_api")
 # Nodes that are managed, in-process or pass-through: one replica is not a single point of failure there.
 NO_SPOF_KINDS = {"client", "fanout", "prompt_builder", "llm_api", "queue", "load_balancer", "api_gateway",
                  "human_agent", "tool", "mcp_server", "autoscaler", "observability"}
 THREATS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
-    # (threat, label, guardrail checks_* flags that defend it, why) — seed000 L1395–L1401
+    # (threat, label, guardrail checks_* flags that defend it, why): OWASP Top 10 for LLM Applications (owasp.org)
     ("direct_injection", "Direct prompt injection", ("prompt_injection",),
      "users can tell the model to ignore its instructions"),
     ("indirect_injection", "Indirect injection (retrieved/tool content)", ("indirect_injection",),
@@ -93,8 +93,8 @@ def _memory_rules(design: Design, env: Envelope, params: dict[str, dict[str, Any
                 "warning", "kv-headroom", nid,
                 f"Only {plan['kv_pool_gb']:.1f} GB ({share:.0%}) of the memory budget is left for the KV cache: "
                 f"about {fmt(seqs)} sequences of mean length fit per replica.",
-                "weights within 15–20 % of memory leave no KV room, so the batch collapses and throughput with it "
-                "(seed000 §5.1)", "add GPUs (tp), use fp8 weights or KV, or a GPU with more memory"))
+                "with little room for the KV cache the batch stays small, and throughput with it",
+                "add GPUs (tp), use fp8 weights or KV, or a GPU with more memory"))
     return out
 
 
@@ -113,7 +113,7 @@ def _envelope_load_rules(design: Design, env: Envelope) -> list[dict[str, Any]]:
             out.append(_issue("warning", "under-provisioned-at-peak", nid,
                               f"The envelope needs {need} replicas for the peak rate at {0.8:.0%} utilisation; "
                               f"the design has {have}.",
-                              "peak traffic (2× the mean unless the workload says otherwise) would queue",
+                              "peak traffic (the workload's peak_to_mean × the mean, 2× by default) would queue",
                               "add replicas or an autoscaler with max_replicas ≥ the envelope figure"))
     return out
 
@@ -157,7 +157,7 @@ def _guardrail_rules(design: Design, g: nx.DiGraph, kinds: dict[str, str]) -> li
     for n in open_llms:
         out.append(_issue("warning", "no-input-guardrail", n,
                           f"A path from the client reaches {design.node(n).title} without an input guardrail.",
-                          "prompt injection and jailbreaks reach the model unchecked (seed000 L1669 'Skip guardrails')",
+                          "prompt injection and jailbreaks reach the model unchecked",
                           "add an input guardrail (injection/jailbreak classifier) before the model"))
     output_guards = {n for n, k in kinds.items() if k == "output_guardrail"}
     for n in llms:
@@ -178,7 +178,7 @@ def _ingress_rules(design: Design, kinds: dict[str, str], params: dict[str, dict
     if not gateways:
         return [_issue("warning", "no-ingress-protection", None,
                        "No API gateway: nothing authenticates callers or rate-limits them.",
-                       "one client can exhaust the GPU fleet or the API quota, and the token bill (seed000 L1086)",
+                       "one client can exhaust the GPU fleet or the API quota, and the token bill",
                        "add an API gateway with auth and a per-user token bucket")]
     out = []
     for n in gateways:
@@ -186,7 +186,7 @@ def _ingress_rules(design: Design, kinds: dict[str, str], params: dict[str, dict
             out.append(_issue("info", "no-rate-limit", n,
                               f"{design.node(n).title} authenticates but rate_limit_per_user_rps is 0 (off).",
                               "a runaway client or agent loop is not throttled",
-                              "set a per-user limit, e.g. 100 requests/min (seed001 L1505)"))
+                              "set a per-user limit, e.g. 100 requests/min"))
     return out
 
 
@@ -206,7 +206,7 @@ def _redundancy_rules(design: Design, env: Envelope, kinds: dict[str, str],
             severity = "warning" if n.kind in STATEFUL_KINDS else "info"
             out.append(_issue(severity, "single-replica", n.id,
                               f"{n.title} runs one replica on the request path.",
-                              "one crash or deploy takes the whole service down (seed000 L1084, L1089)",
+                              "one crash or deploy takes the whole service down",
                               "run ≥ 2 replicas (or an autoscaler with min_replicas 2) across zones"))
     return out
 
@@ -216,14 +216,15 @@ def _model_mix_rules(design: Design, kinds: dict[str, str], params: dict[str, di
     llms = [n for n, k in kinds.items() if k in LLM_KINDS]
     if llms and not any(k in ("response_cache", "semantic_cache") for k in kinds.values()):
         out.append(_issue("warning", "no-cache", None, "No response or semantic cache in front of the model.",
-                          "repeated questions pay full price and latency; caches save 20–50 % (seed000 L1381–L1382)",
+                          "repeated questions pay full price and full latency (the report's cost levers price a cache by re-simulation)",
                           "add an exact-match or semantic cache before the LLM"))
     models = {params[n].get("model") or params[n].get("provider_model") for n in llms}
     if len(models) == 1 and not any(k == "router" for k in kinds.values()):
         out.append(_issue("info", "one-model-for-everything", llms[0],
                           f"Every request goes to the same model ({next(iter(models))}).",
-                          "'one model for all' ignores cost: routing easy traffic to a small model saves 40–60 % "
-                          "(seed000 L1383, L1668)", "add a router that sends simple queries to a smaller model"))
+                          "'one model for all' ignores cost: easy traffic can go to a small model (the report's cost "
+                          "levers price the routing by re-simulation)",
+                          "add a router that sends simple queries to a smaller model"))
     return out
 
 
@@ -250,7 +251,7 @@ def _context_rules(design: Design, env: Envelope, kinds: dict[str, str],
         if k == "agent" and int(params[n].get("max_iterations", 10)) > AGENT_ITERATIONS_MAX:
             out.append(_issue("warning", "unbounded-agent", n,
                               f"{design.node(n).title} allows {params[n]['max_iterations']} iterations.",
-                              "runaway agents multiply cost and latency (seed000 L1453)",
+                              "runaway agents multiply cost and latency",
                               "cap max_iterations (≤ 10 is usual) and add a step budget"))
         if k == "output_guardrail" and params[n].get("mode") == "buffering":
             out.append(_issue("warning", "buffering-guardrail", n,
@@ -262,7 +263,7 @@ def _context_rules(design: Design, env: Envelope, kinds: dict[str, str],
             if per_shard > HNSW_MAX_VECTORS:
                 out.append(_issue("warning", "hnsw-scale", n,
                                   f"HNSW over {fmt(per_shard)} vectors per shard.",
-                                  "HNSW graphs beyond ~100M vectors need too much RAM per node (seed000 L563)",
+                                  "HNSW graphs beyond ~100M vectors need too much RAM per node",
                                   "use IVF(-PQ) or more shards"))
         if k == "reranker" and flow:
             candidates = flow.retrieved or float(params[n]["candidates"])
@@ -476,7 +477,7 @@ def _threat_rules(design: Design, kinds: dict[str, str]) -> list[dict[str, Any]]
     checks = {t[0]: t[2][0] for t in THREATS}
     return [_issue("warning", "threat-uncovered", None,
                    "No guardrail checks for: " + ", ".join(r["label"].lower() for r in missing) + ".",
-                   "; ".join(r["why"] for r in missing) + " (seed000 L1395–L1401)",
+                   "; ".join(r["why"] for r in missing),
                    "enable " + ", ".join(f"checks_{checks[r['threat']]}" for r in missing)
                    + " on a guardrail on the path")]
 
