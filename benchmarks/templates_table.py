@@ -120,8 +120,8 @@ def fmt(value: float | None, unit: str) -> str:
 
 
 def seed_table(templates: list[tuple[Path, dict[str, Any], Result]], results: dict[str, Result]) -> list[str]:
-    lines = ["| Template | Figure | Seed says | Simulated | Verdict on the seed | Source |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| Template | Figure | Worked answer says | Simulated | Verdict on the worked answer |",
+             "|---|---|---|---|---|"]
     for path, data, result in templates:
         for fig in data.get("seed_figures", []):
             metric = fig.get("metric")
@@ -135,7 +135,7 @@ def seed_table(templates: list[tuple[Path, dict[str, Any], Result]], results: di
                 value *= float(fig.get("scale", 1.0))
             sim = fmt(value, fig.get("unit", "")) if metric else "(envelope)" if fig.get("envelope") else "(an input)"
             verdict = fig.get("verdict", "")
-            lines.append(f"| {stem(path)} | {fig['label']} | {fig['seed']} | {sim} | {verdict} | {fig['source']} |")
+            lines.append(f"| {stem(path)} | {fig['label']} | {fig['seed']} | {sim} | {verdict} |")
     return lines
 
 
@@ -172,7 +172,7 @@ def build(verbose: bool = True) -> str:
             print(f"ran {path.name}: {facts['simulated_s']:.0f} s simulated in {facts['wall_s']:.1f} s",
                   file=sys.stderr)
     templates.sort(key=lambda t: t[0].name)
-    lines = ["### Seed figures vs simulated", "", *seed_table(templates, results), "",
+    lines = ["### Worked-answer figures vs simulated", "", *seed_table(templates, results), "",
              "### Every template at its own duration and seed", "", *summary_table(templates)]
     return "\n".join(lines) + "\n"
 

@@ -19,6 +19,10 @@ def _per_request(usd: float) -> str:
     return f"{usd:.5f}" if usd >= 0.0001 or usd == 0 else f"{usd:.2g}"
 
 
+def _share(x: float) -> str:
+    return "<1%" if 0 < x < 0.005 else f"{x:.0%}"
+
+
 def run_table(data: dict[str, Any]) -> str:
     r = data["requests"]
     lines = [f"{data['design']}  (seed {data['seed']}, {data['simulated_s']:,.0f} s simulated in {data['wall_s']} s)",
@@ -42,13 +46,20 @@ def run_table(data: dict[str, Any]) -> str:
             mark = "PASS" if s["met"] else "FAIL"
             actual = "no data" if s["actual"] is None else _num(s["actual"])
             lines.append(f"  {mark}  {key:<16} target {_num(s['target']):>10}   actual {actual:>10}")
-    lines += ["", f"{'node':<22}{'util':>7}{'queue':>8}{'wait ms':>10}{'p99 wait':>10}{'served':>10}{'$/h':>9}"]
+    # "busy" = share of time working (an LLM server's `busy`; a station's utilisation); an LLM server's batch-slot
+    # occupancy (its `utilization`) is a different quantity and keeps its own column.
+    lines += ["", f"{'node':<22}{'busy':>7}{'batch':>7}{'queue':>8}{'wait ms':>10}{'p99 wait':>10}{'served':>10}"
+                  f"{'$/h':>9}"]
     cost = data["cost"]["by_node"]
     for nid, s in data["nodes"].items():
-        util = s.get("utilization", 0)
-        lines.append(f"{nid[:21]:<22}{'<1%' if 0 < util < 0.005 else f'{util:.0%}':>7}{s.get('mean_queue', 0):>8.2f}"
+        busy = s.get("busy", s.get("utilization", 0))
+        batch = f"{s['utilization']:.0%}" if "busy" in s and "utilization" in s else ""
+        lines.append(f"{nid[:21]:<22}{_share(busy):>7}{batch:>7}{s.get('mean_queue', 0):>8.2f}"
                      f"{s.get('mean_wait_ms', 0):>10.1f}{s.get('p99_wait_ms', 0):>10.1f}{s.get('served', 0):>10,}"
                      f"{cost.get(nid, {}).get('usd_per_hour', 0):>9.2f}")
+    if any("busy" in s for s in data["nodes"].values()):
+        lines.append("  busy = share of time working; batch = an LLM server's batch occupancy (share of its binding "
+                     "limit: max_num_seqs, KV blocks or token budget)")
     c = data["cost"]
     lines += ["", f"cost  ${c['usd_per_hour']:,.2f}/h   ${_per_request(c['usd_per_request'])}/request   "
                   f"${c['usd_per_month']:,.0f}/month"]

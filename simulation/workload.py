@@ -24,7 +24,7 @@ from simulation.arrivals import (
 from simulation.traces import MAX_TRACE_ROWS, read_trace
 
 __all__ = ["ARRIVALS", "DEFAULT_INPUT", "DEFAULT_OUTPUT", "MAX_TRACE_ROWS", "PROCESSES", "WORKLOAD_KEYS",
-           "RequestClass", "Workload", "diurnal_shape", "mean_rate", "open_arrivals", "peak_rate", "read_trace",
+           "RequestClass", "Workload", "diurnal_shape", "mean_rate", "open_arrivals", "peak_rate", "peak_to_mean", "read_trace",
            "request_classes", "validate_arrival", "validate_workload", "workload_of"]
 
 PROCESSES = tuple(ARRIVALS)
@@ -48,6 +48,11 @@ def workload_of(workload: dict[str, Any], base_dir: Path | None = None) -> Workl
 def mean_rate(workload: dict[str, Any]) -> float | None:
     """Mean arrival rate (requests/s) for open processes; None for closed loops."""
     return arrival_of(workload).mean_rate()
+
+
+def peak_to_mean(workload: dict[str, Any]) -> float:
+    """Peak-hour rate over the mean rate: the workload's ``peak_to_mean``, else a diurnal arrival's, else 2."""
+    return workload_of(workload).peak_to_mean
 
 
 def peak_rate(workload: dict[str, Any]) -> float | None:

@@ -22,7 +22,7 @@ def node_warnings(run: RunData) -> dict[str, str]:
             v = s.get(key)
             if isinstance(v, (int, float)) and v > 0:
                 out.setdefault(nid, []).append(f"{int(v):,} requests {what}")
-        u = s.get("utilization")
+        u = s.get("busy", s.get("utilization"))  # busy share; an LLM server's `utilization` is batch occupancy
         if isinstance(u, (int, float)) and u >= 0.95:
             out.setdefault(nid, []).append(f"saturated ({u:.0%} busy): queues grow without bound")
     return {k: "; ".join(v) for k, v in out.items()}
@@ -39,7 +39,9 @@ def node_details(run: RunData, node_id: str) -> str:
     if "servers" in s:
         bits.append(f"{int(s['servers'])} servers over {int(s.get('replicas', 1))} replica(s)")
     if "batch_size" in s:
-        bits.append(f"batch {fmt_num(s['batch_size'])}")
+        occupancy = s.get("utilization") if "busy" in s else None
+        bits.append(f"batch {fmt_num(s['batch_size'])}" + (f" (batch occupancy {occupancy:.0%})"
+                                                         if isinstance(occupancy, (int, float)) else ""))
     if "kv_usage" in s and isinstance(s["kv_usage"], (int, float)):
         bits.append(f"KV {s['kv_usage']:.0%}")
     cost = ((run.summary or {}).get("cost", {}).get("by_node", {}) or {}).get(node_id)
@@ -69,7 +71,7 @@ def apply_overlay(scene: Any, run: RunData | None) -> None:
     for nid, s in figures.items():
         if design_ids and nid not in design_ids:
             continue
-        u = s.get("utilization")
+        u = s.get("busy", s.get("utilization"))  # the badge shows busy share, as run --json `busy`
         q = s.get("mean_queue", s.get("queue"))
         util = float(u) if isinstance(u, (int, float)) and math.isfinite(u) else None
         queue = float(q) if isinstance(q, (int, float)) and math.isfinite(q) else None

@@ -1,6 +1,6 @@
 """Back-of-envelope maths for a design: every figure an interviewer expects, each with formula and inputs.
 
-The figures are closed-form bounds and averages (SPEC §10; seed000 §4.4 item 4). They use the same
+The figures are closed-form bounds and averages an interviewer expects. They use the same
 catalogs as the simulator (model architectures, GPU datasheets, API prices, the memory plan of
 ``simulation.llm.memory``), so where both apply the report can show them side by side: each figure may
 name ``sim_key``, a fact of the run (see ``run_facts``) that measures the same quantity.
@@ -21,9 +21,6 @@ from simulation.workload import request_classes, workload_of
 
 SECONDS_PER_DAY = 86400.0
 DAYS_PER_MONTH = HOURS_PER_MONTH / 24.0  # 30.42: the billing month the simulator uses
-# Interview convention when only a daily volume is known: peak hour ≈ 2× the mean (seed001 §3.1.8 (e)
-# leaves the factor open; 2 is the diurnal default of simulation/workload.py).
-DEFAULT_PEAK_TO_MEAN = 2.0
 TARGET_UTILIZATION = 0.8  # size replicas to run at ≤ 80 % at peak (queueing delay explodes above ~85 %)
 DTYPES_SHOWN = ("bf16", "fp8", "int4")
 # Comparable hosted model for the API-vs-self-hosted line: a small model for ≤ 15B params, else a frontier one
@@ -32,6 +29,7 @@ API_REFERENCE_SMALL = "openai/gpt-4o-mini"
 API_REFERENCE_LARGE = "openai/gpt-4o"
 # Self-hosted alternative for API-only designs: Llama-3.1-70B on 4 × H100 SXM (the vllm-cluster-70b template).
 SELF_HOSTED_REFERENCE = {"model": "meta-llama/Llama-3.1-70B", "gpu": "h100-sxm", "tp": 4, "dtype": "bf16"}
+GAP_EXPLAINED = 0.20  # envelope and simulation differing by more than this get a stated reason
 MIN_UTILIZATION_SHOWN = 0.01  # idle stations add nothing to a capacity discussion
 LATENCY_KEYS = {"service": "service_time", "human_agent": "handling_time", "agent": "step_overhead",
                 "reranker": "overhead", "vector_db": "extra_latency"}
@@ -199,6 +197,19 @@ def _add_context(node: Node, params: dict[str, Any], flow: Flow) -> Flow:
     return f
 
 
+def _tool_tokens_into(design: Design, agent: str, params: dict[str, dict[str, Any]]) -> float:
+    """Mean output tokens a step's tool adds: the tools that report back to ``agent``, by their edge weights from
+    whichever node picks them (equal weights when they are not reached from one chooser)."""
+    tools = [e.source for e in design.in_edges(agent)
+             if e.when in (None, "error") and design.has_node(e.source)
+             and design.node(e.source).kind in ("tool", "mcp_server")]
+    if not tools:
+        return 0.0
+    weights = {t: sum(max(e.weight, 0.0) for e in design.in_edges(t) if not e.when) or 1.0 for t in set(tools)}
+    total = sum(weights.values()) or 1.0
+    return sum(w * float(params[t].get("output_tokens", 0) or 0) for t, w in weights.items()) / total
+
+
 def traffic_flow(design: Design) -> dict[str, Flow]:
     """Mean visits per arriving request at each node, and the mean context tokens requests carry there.
 
@@ -230,12 +241,19 @@ def traffic_flow(design: Design) -> dict[str, Flow]:
         f.chunk_tokens = max(f.chunk_tokens, incoming.chunk_tokens)
         f.share = total
         after = _add_context(node, params[nid], incoming)
+        done_after, done_targets = after, set()
         if node.kind == "agent":
             agents = agents | {nid}
             iters = min(_dist_mean(params[nid].get("iterations"), 1.0), float(params[nid]["max_iterations"]))
-            after.context_tokens += int(params[nid]["context_growth_tokens"]) * max(iters - 1, 0) / 2
+            # each step appends the agent's growth plus the tool's output: step i carries i − 1 steps of it
+            # (the mean step (n − 1) ÷ 2), and the final answer carries all n
+            per_step = int(params[nid]["context_growth_tokens"]) + _tool_tokens_into(design, nid, params)
+            done_after = Flow(after.share, after.context_tokens + per_step * iters, after.retrieved,
+                              after.chunk_tokens)
+            after.context_tokens += per_step * max(iters - 1, 0) / 2
+            done_targets = {e.target for e in design.out_edges(nid) if e.when == "done"}
         for target, frac in _branch_split(design, node, params[nid]):
-            queue.append((target, share * frac, after, agents))
+            queue.append((target, share * frac, done_after if target in done_targets else after, agents))
     return flows
 
 
@@ -385,10 +403,21 @@ def _llm_server_figures(env: Envelope, design: Design, node: Node, params: dict[
             "prompt × 2P ÷ (tp × peak FLOP/s)",
             f"{fmt(prompt)} × {fmt(flops / 1e9)} GFLOP ÷ ({tp} × {fmt(peak)} TFLOP/s); real kernels reach ~50–70 %",
             g, nid)
-    single = decode_bound_tokens_per_s(weights, dev.mem_bw_gbs, tp)
+    from simulation.llm.steptime import spec_decode_gain
+
+    k_spec = int(params.get("spec_tokens", 0)) if params.get("speculative", "none") != "none" else 0
+    alpha = float(params.get("spec_acceptance", 0.0))
+    gain = spec_decode_gain(k_spec, alpha)
+    single = decode_bound_tokens_per_s(weights, dev.mem_bw_gbs, tp) * gain
     env.add(f"{nid}.decode_single_tps", "Decode bound, one sequence", single, "tok/s",
-            "tp × HBM bandwidth ÷ weight bytes",
-            f"{tp} × {fmt(dev.mem_bw_gbs)} GB/s ÷ {fmt(weights / 1e9)} GB → TPOT ≥ {fmt(1000 / single)} ms", g, nid)
+            "tp × HBM bandwidth ÷ weight bytes" + (" × tokens per verify step" if gain > 1 else ""),
+            f"{tp} × {fmt(dev.mem_bw_gbs)} GB/s ÷ {fmt(weights / 1e9)} GB"
+            + (f" × {gain:.2f}" if gain > 1 else "") + f" → TPOT ≥ {fmt(1000 / single)} ms", g, nid)
+    if gain > 1:
+        env.add(f"{nid}.spec_tokens_per_step", "Speculative decoding: tokens per verify step", gain, "tokens",
+                "(1 − α^(k+1)) ÷ (1 − α) (Leviathan et al., 2023, arXiv:2211.17192)",
+                f"k = {k_spec} drafted, α = {alpha:g} accepted; the draft's own steps are not counted (an upper "
+                "bound on the gain)", g, nid)
     # Batch the envelope sizes with: the KV/seq limit, and the TPOT SLO if there is one.
     kv_avg = kv_tok * (prompt + tout / 2)
     batch = max(1.0, math.floor(max_seqs))
@@ -398,7 +427,7 @@ def _llm_server_figures(env: Envelope, design: Design, node: Node, params: dict[
         b_slo = (tpot_slo / 1000 * tp * dev.mem_bw_gbs * 1e9 - weights) / max(kv_avg, 1.0)
         if b_slo < batch:
             batch, why = max(1.0, math.floor(b_slo)), f"TPOT SLO {fmt(tpot_slo)} ms"
-    step_s = (weights + batch * kv_avg) / (tp * dev.mem_bw_gbs * 1e9)
+    step_s = (weights + batch * kv_avg) / (tp * dev.mem_bw_gbs * 1e9) / gain
     agg = batch / step_s
     env.add(f"{nid}.decode_batch_tps", f"Decode bound at batch {int(batch)}", agg, "tok/s",
             "B ÷ ((weights + B × KV/seq) ÷ (tp × bandwidth))",
@@ -516,6 +545,62 @@ def _station_figures(env: Envelope, node: Node, params: dict[str, Any], flow: Fl
             sim_key=f"nodes.{node.id}.utilization")
 
 
+def _tool_figures(env: Envelope, node: Node, params: dict[str, Any], flow: Flow) -> None:
+    """A tool priced per call: calls/day follow the agent's iterations (the flow already multiplies them)."""
+    price = float(params.get("usd_per_call", 0.0) or 0.0)
+    rate = env.facts.get("rate")
+    if not rate or flow.share <= 0:
+        return
+    g = f"Tool · {node.title}"
+    calls = rate * flow.share * SECONDS_PER_DAY
+    env.add(f"{node.id}.calls_per_day", "Calls per day", calls, "calls/day",
+            "requests/day × calls per request (agent iterations × tool choice)",
+            f"{fmt(rate * SECONDS_PER_DAY)} × {flow.share:.3g}", g, node.id, sim_key=f"nodes.{node.id}.per_day")
+    if price:
+        env.add(f"{node.id}.usd_per_day", "Spend per day", calls * price, "USD/day", "calls/day × price per call",
+                f"{fmt(calls)} × {usd(price)}", g, node.id, sim_key=f"cost.by_node.{node.id}.usd_per_day")
+
+
+def _agent_figures(env: Envelope, node: Node, params: dict[str, Any], flow: Flow) -> None:
+    """Context growth: each step appends tool output, so step i's prompt carries i − 1 steps of growth."""
+    iters = min(_dist_mean(params.get("iterations"), 1.0), float(params.get("max_iterations", 10)))
+    growth = int(params.get("context_growth_tokens", 0))
+    if not growth or flow.share <= 0:
+        return
+    g = f"Agent · {node.title}"
+    env.add(f"{node.id}.iterations", "Mean iterations per request", iters, "", "E[iterations], capped",
+            f"mean of {params.get('iterations')}, at most {params.get('max_iterations')}", g, node.id)
+    env.add(f"{node.id}.context_growth", "Mean context added per LLM step", growth * max(iters - 1, 0) / 2, "tokens",
+            "growth × (E[iterations] − 1) ÷ 2 (step i carries i − 1 steps)",
+            f"{growth} × ({fmt(iters)} − 1) ÷ 2", g, node.id)
+    env.add(f"{node.id}.tokens_per_request", "Extra prompt tokens per request from growth",
+            growth * iters * max(iters - 1, 0) / 2, "tokens", "growth × n(n − 1) ÷ 2 over n steps",
+            f"{growth} × {fmt(iters)} × ({fmt(iters)} − 1) ÷ 2 (quadratic in the step count)", g, node.id)
+
+
+def _edge_latency_figures(env: Envelope, design: Design) -> None:
+    """Network latency on edges, weighted by the traffic that crosses each edge."""
+    total = 0.0
+    parts = []
+    params = {n.id: _resolved(n) for n in design.nodes}
+    nodes = {n.id: n for n in design.nodes}
+    for e in design.edges:
+        if not e.latency_ms or e.source not in nodes:
+            continue
+        src = nodes[e.source]
+        split = dict(_branch_split(design, src, params[src.id]))
+        share = env.flows.get(e.source, Flow()).share * split.get(e.target, 0.0)
+        if share <= 0:
+            continue
+        total += share * e.latency_ms
+        parts.append(f"{src.title}→{nodes[e.target].title if e.target in nodes else e.target} "
+                     f"{fmt(e.latency_ms)} ms × {share:.2g}")
+    if total:
+        env.facts["edge_latency_ms"] = total
+        env.add("latency.edges_ms", "Network latency on edges (mean per request)", total, "ms",
+                "Σ edge latency × share of requests crossing it", "; ".join(parts)[:300], "Latency budget")
+
+
 def _cost_figures(env: Envelope, design: Design, flows: dict[str, Flow]) -> None:
     g = "Cost"
     fixed = 0.0
@@ -556,11 +641,17 @@ def envelope(design: Design) -> Envelope:
         flow = env.flows.get(n.id, Flow())
         if n.kind == "llm_server":
             _llm_server_figures(env, design, n, params, flow)
-        elif n.kind == "llm_api":
+        elif n.kind == "llm_api" and flow.share > 0:  # an idle fallback has no traffic to estimate
             _llm_api_figures(env, n, params, flow)
+    for n in design.nodes:
+        if n.kind in ("tool", "mcp_server"):
+            _tool_figures(env, n, _resolved(n), env.flows.get(n.id, Flow()))
+        elif n.kind == "agent":
+            _agent_figures(env, n, _resolved(n), env.flows.get(n.id, Flow()))
     for n in design.nodes:
         if n.kind not in ("llm_server", "llm_api", "client", "fanout") and env.flows.get(n.id, Flow()).share > 0:
             _station_figures(env, n, _resolved(n), env.flows[n.id])
+    _edge_latency_figures(env, design)
     _cost_figures(env, design, env.flows)
     return env
 
@@ -609,3 +700,68 @@ def compare(env: Envelope, facts: dict[str, float]) -> list[dict[str, Any]]:
             rows.append({"key": f.key, "label": f.label, "unit": f.unit, "envelope": f.value, "simulated": sim,
                          "ratio": ratio, "node": f.node, "sim_key": f.sim_key})
     return rows
+
+
+def _ancestors(design: Design, nid: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [nid]
+    while todo:
+        for e in design.in_edges(todo.pop()):
+            if e.source not in seen:
+                seen.add(e.source)
+                todo.append(e.source)
+    return seen
+
+
+def explain_gap(row: dict[str, Any], design: Design, env: Envelope, run_json: dict[str, Any],
+                facts: dict[str, float]) -> str:
+    """Why the simulation and the envelope differ on one figure: the measured causes, most specific first."""
+    reasons: list[str] = []
+    nid = row.get("node")
+    nodes = run_json.get("nodes", {})
+    req = run_json.get("requests", {})
+    completed = int(req.get("completed", 0))
+    key = str(row.get("sim_key", ""))
+    if nid and nid in nodes:
+        st = nodes[nid]
+        title = design.node(nid).title if design.has_node(nid) else nid
+        window = facts.get("window_s", 0.0)
+        rate = env.facts.get("rate") or 0.0
+        flow = env.flows.get(nid)
+        if window and flow and rate:
+            exp, got = rate * flow.share, float(st.get("served", 0)) / window
+            if exp and abs(got / exp - 1) > GAP_EXPLAINED:
+                reasons.append(f"{title} served {fmt(got)} calls/s against {fmt(exp)} expected (random branch, "
+                               "cache and loop outcomes over the window)")
+        for k, what in (("preemptions", "preemptions recompute prefill"), ("rejected", "requests rejected"),
+                        ("throttled", "calls throttled by rate limits"), ("dropped", "requests dropped"),
+                        ("timed_out", "requests timed out")):
+            if st.get(k):
+                reasons.append(f"{int(st[k]):,} {what} at {title}")
+        if st.get("prefix_hit_tokens") or (design.has_node(nid) and float(design.node(nid).params.get(
+                "prefix_cache_hit_rate", 0) or 0)):
+            reasons.append("prefix caching removes the cached share of prefill")
+    if key.startswith("cost.") and not nid:
+        by = run_json.get("cost", {}).get("by_node", {})
+        gaps = []
+        for n, c in by.items():
+            e = env.value(f"{n}.usd_per_day")
+            sim = c.get("usd_per_hour", 0.0) * 24
+            if math.isfinite(e) and abs(sim - e) > 0:
+                gaps.append((abs(sim - e), n, sim, e))
+        if gaps:
+            _, n, sim, e = max(gaps)
+            reasons.append(f"largest gap at {design.node(n).title if design.has_node(n) else n}: "
+                           f"{usd(sim)}/day simulated vs {usd(e)}/day estimated")
+    if nid and design.has_node(nid) and design.node(nid).kind in ("llm_api", "llm_server") and \
+            any(design.node(a).kind == "agent" for a in _ancestors(design, nid)) and row["ratio"] > 1:
+        reasons.append("agent loops: every step's prompt carries the earlier steps, tool outputs and nested agents' "
+                       "reports, which the estimate averages over one loop")
+    blocked = int(req.get("blocked", 0)) + int(req.get("failed", 0)) + int(req.get("dropped", 0))
+    if blocked and req.get("arrived"):
+        reasons.append(f"{blocked / req['arrived']:.1%} of requests blocked or failed before finishing")
+    if completed < 500 and not reasons:
+        reasons.append(f"only {completed:,} requests in the window: sampling noise on a heavy-tailed mix")
+    if key.startswith("tokens."):
+        reasons.append("the sampled mean of a heavy-tailed token distribution, and output caps (max tokens)")
+    return "; ".join(reasons[:3]) or "the envelope's averages ignore queueing and the spread of request sizes"

@@ -1,4 +1,4 @@
-"""Design review: structural problems plus the red flags an interviewer raises (seed000 §4.2, §5).
+"""Design review: structural problems plus the red flags an interviewer raises.
 
 Each finding is ``{severity, rule, node, message, why, fix}``. Without a run the review uses the
 back-of-envelope figures; with a run (``result``) it adds what the simulation measured: utilisation,
@@ -18,16 +18,16 @@ from simulation.errors import DesignError
 from simulation.registry import get_kind
 from simulation.structure import Digraph
 
-UTILIZATION_LIMIT = 0.85  # above ~85 % queueing delay grows steeply (M/M/c; seed000 §5.2)
-KV_HEADROOM_MIN = 0.20  # weights within 15–20 % of memory leave no room for the KV cache (seed000 §5.1)
-HNSW_MAX_VECTORS = 1e8  # seed000 L563: HNSW below 100M vectors, IVF/sharding above
+UTILIZATION_LIMIT = 0.85  # above ~85 % queueing delay grows steeply (M/M/c)
+KV_HEADROOM_MIN = 0.20  # weights within 15–20 % of memory leave no room for the KV cache
+HNSW_MAX_VECTORS = 1e8  # HNSW graphs live in RAM: beyond ~100M vectors per node, IVF(-PQ) or sharding
 AGENT_ITERATIONS_MAX = 50  # a cap this high does not bound cost or latency in practice
 LLM_KINDS = ("llm_server", "llm_api")
 # Nodes that are managed, in-process or pass-through: one replica is not a single point of failure there.
 NO_SPOF_KINDS = {"client", "fanout", "prompt_builder", "llm_api", "queue", "load_balancer", "api_gateway",
                  "human_agent", "tool", "mcp_server", "autoscaler", "observability"}
 THREATS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
-    # (threat, label, guardrail checks_* flags that defend it, why) — seed000 L1395–L1401
+    # (threat, label, guardrail checks_* flags that defend it, why): OWASP Top 10 for LLM Applications (owasp.org)
     ("direct_injection", "Direct prompt injection", ("prompt_injection",),
      "users can tell the model to ignore its instructions"),
     ("indirect_injection", "Indirect injection (retrieved/tool content)", ("indirect_injection",),
@@ -95,8 +95,8 @@ def _memory_rules(design: Design, env: Envelope, params: dict[str, dict[str, Any
                 "warning", "kv-headroom", nid,
                 f"Only {plan['kv_pool_gb']:.1f} GB ({share:.0%}) of the memory budget is left for the KV cache: "
                 f"about {fmt(seqs)} sequences of mean length fit per replica.",
-                "weights within 15–20 % of memory leave no KV room, so the batch collapses and throughput with it "
-                "(seed000 §5.1)", "add GPUs (tp), use fp8 weights or KV, or a GPU with more memory"))
+                "with little room for the KV cache the batch stays small, and throughput with it",
+                "add GPUs (tp), use fp8 weights or KV, or a GPU with more memory"))
     return out
 
 
@@ -115,7 +115,7 @@ def _envelope_load_rules(design: Design, env: Envelope) -> list[dict[str, Any]]:
             out.append(_issue("warning", "under-provisioned-at-peak", nid,
                               f"The envelope needs {need} replicas for the peak rate at {0.8:.0%} utilisation; "
                               f"the design has {have}.",
-                              "peak traffic (2× the mean unless the workload says otherwise) would queue",
+                              "peak traffic (the workload's peak_to_mean × the mean, 2× by default) would queue",
                               "add replicas or an autoscaler with max_replicas ≥ the envelope figure"))
     return out
 
@@ -159,7 +159,7 @@ def _guardrail_rules(design: Design, g: Digraph, kinds: dict[str, str]) -> list[
     for n in open_llms:
         out.append(_issue("warning", "no-input-guardrail", n,
                           f"A path from the client reaches {design.node(n).title} without an input guardrail.",
-                          "prompt injection and jailbreaks reach the model unchecked (seed000 L1669 'Skip guardrails')",
+                          "prompt injection and jailbreaks reach the model unchecked",
                           "add an input guardrail (injection/jailbreak classifier) before the model"))
     output_guards = {n for n, k in kinds.items() if k == "output_guardrail"}
     for n in llms:
@@ -180,7 +180,7 @@ def _ingress_rules(design: Design, kinds: dict[str, str], params: dict[str, dict
     if not gateways:
         return [_issue("warning", "no-ingress-protection", None,
                        "No API gateway: nothing authenticates callers or rate-limits them.",
-                       "one client can exhaust the GPU fleet or the API quota, and the token bill (seed000 L1086)",
+                       "one client can exhaust the GPU fleet or the API quota, and the token bill",
                        "add an API gateway with auth and a per-user token bucket")]
     out = []
     for n in gateways:
@@ -188,7 +188,7 @@ def _ingress_rules(design: Design, kinds: dict[str, str], params: dict[str, dict
             out.append(_issue("info", "no-rate-limit", n,
                               f"{design.node(n).title} authenticates but rate_limit_per_user_rps is 0 (off).",
                               "a runaway client or agent loop is not throttled",
-                              "set a per-user limit, e.g. 100 requests/min (seed001 L1505)"))
+                              "set a per-user limit, e.g. 100 requests/min"))
     return out
 
 
@@ -208,7 +208,7 @@ def _redundancy_rules(design: Design, env: Envelope, kinds: dict[str, str],
             severity = "warning" if n.kind in STATEFUL_KINDS else "info"
             out.append(_issue(severity, "single-replica", n.id,
                               f"{n.title} runs one replica on the request path.",
-                              "one crash or deploy takes the whole service down (seed000 L1084, L1089)",
+                              "one crash or deploy takes the whole service down",
                               "run ≥ 2 replicas (or an autoscaler with min_replicas 2) across zones"))
     return out
 
@@ -218,14 +218,15 @@ def _model_mix_rules(design: Design, kinds: dict[str, str], params: dict[str, di
     llms = [n for n, k in kinds.items() if k in LLM_KINDS]
     if llms and not any(k in ("response_cache", "semantic_cache") for k in kinds.values()):
         out.append(_issue("warning", "no-cache", None, "No response or semantic cache in front of the model.",
-                          "repeated questions pay full price and latency; caches save 20–50 % (seed000 L1381–L1382)",
+                          "repeated questions pay full price and full latency (the report's cost levers price a cache by re-simulation)",
                           "add an exact-match or semantic cache before the LLM"))
     models = {params[n].get("model") or params[n].get("provider_model") for n in llms}
     if len(models) == 1 and not any(k == "router" for k in kinds.values()):
         out.append(_issue("info", "one-model-for-everything", llms[0],
                           f"Every request goes to the same model ({next(iter(models))}).",
-                          "'one model for all' ignores cost: routing easy traffic to a small model saves 40–60 % "
-                          "(seed000 L1383, L1668)", "add a router that sends simple queries to a smaller model"))
+                          "'one model for all' ignores cost: easy traffic can go to a small model (the report's cost "
+                          "levers price the routing by re-simulation)",
+                          "add a router that sends simple queries to a smaller model"))
     return out
 
 
@@ -252,7 +253,7 @@ def _context_rules(design: Design, env: Envelope, kinds: dict[str, str],
         if k == "agent" and int(params[n].get("max_iterations", 10)) > AGENT_ITERATIONS_MAX:
             out.append(_issue("warning", "unbounded-agent", n,
                               f"{design.node(n).title} allows {params[n]['max_iterations']} iterations.",
-                              "runaway agents multiply cost and latency (seed000 L1453)",
+                              "runaway agents multiply cost and latency",
                               "cap max_iterations (≤ 10 is usual) and add a step budget"))
         if k == "output_guardrail" and params[n].get("mode") == "buffering":
             out.append(_issue("warning", "buffering-guardrail", n,
@@ -264,7 +265,7 @@ def _context_rules(design: Design, env: Envelope, kinds: dict[str, str],
             if per_shard > HNSW_MAX_VECTORS:
                 out.append(_issue("warning", "hnsw-scale", n,
                                   f"HNSW over {fmt(per_shard)} vectors per shard.",
-                                  "HNSW graphs beyond ~100M vectors need too much RAM per node (seed000 L563)",
+                                  "HNSW graphs beyond ~100M vectors need too much RAM per node",
                                   "use IVF(-PQ) or more shards"))
         if k == "reranker" and flow:
             candidates = flow.retrieved or float(params[n]["candidates"])
@@ -274,6 +275,181 @@ def _context_rules(design: Design, env: Envelope, kinds: dict[str, str],
                                   f"Reranker keeps {keep} of only {fmt(candidates)} candidates.",
                                   "a reranker that keeps everything costs latency and filters nothing",
                                   "retrieve more candidates (top_k 20–50) or keep fewer (5)"))
+    return out
+
+
+# Context windows of hosted models (tokens), from each provider's model documentation: OpenAI "Models" pages
+# (platform.openai.com/docs/models/gpt-4o, …/gpt-4o-mini), Anthropic "Models overview"
+# (docs.anthropic.com/en/docs/about-claude/models), Google "Gemini models" (ai.google.dev/gemini-api/docs/models).
+API_CONTEXT_WINDOWS = {
+    "openai/gpt-4o": 128_000, "openai/gpt-4o-mini": 128_000,
+    "anthropic/claude-sonnet-4.5": 200_000, "anthropic/claude-haiku-4.5": 200_000,
+    "anthropic/claude-3.5-haiku": 200_000, "anthropic/claude-3-haiku": 200_000,
+    "google/gemini-2.5-flash": 1_048_576, "google/gemini-2.5-flash-lite": 1_048_576,
+    "google/gemini-2.5-pro": 1_048_576,
+}
+# Weight dtypes and the GPU capability they need: a GPU "has" a dtype when its datasheet lists tensor throughput
+# for it (the catalog's peak_tflops keys). 4-bit weight-only kernels (AWQ/GPTQ Marlin) dequantise to 16-bit, so
+# int4 runs wherever int4 or bf16 tensor cores exist.
+DTYPE_NEEDS = {"fp8": ("fp8",), "int8": ("int8",), "int4": ("int4", "bf16"), "fp4": ("fp4",), "bf16": ("bf16", "fp16"),
+               "fp16": ("fp16",)}
+QUANTILE_SAMPLES = 20_000
+
+
+def token_quantile(design: Design, which: str, q: float) -> float:
+    """The q-quantile of the workload's input or output tokens (over its request classes), by a seeded sample."""
+    import numpy as np
+
+    from simulation.workload import request_classes
+
+    classes = request_classes(design.workload)
+    total = sum(c.weight for c in classes) or 1.0
+    rng = np.random.default_rng(0)
+    draws = []
+    for c in classes:
+        n = max(1, int(QUANTILE_SAMPLES * c.weight / total))
+        dist = c.input_tokens if which == "input" else c.output_tokens
+        draws.append(dist.fresh().draw(rng, n))
+    return float(np.quantile(np.concatenate(draws), q))
+
+
+def _slo_stat(key: str) -> float | None:
+    """0.95 for e2e_p95_ms, None for a mean."""
+    stat = key.split("_")[1] if key.count("_") >= 2 else ""
+    return float(stat[1:]) / 100 if stat.startswith("p") and stat[1:].isdigit() else None
+
+
+def _downstream_llm(g: Digraph, kinds: dict[str, str], nid: str) -> bool:
+    return any(kinds.get(m) in LLM_KINDS for m in g.reachable_avoiding(g.succ.get(nid, ()), set()))
+
+
+def _impossible_rules(design: Design, env: Envelope, g: Digraph, kinds: dict[str, str],
+                      params: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Errors for designs that cannot work whatever the load: context windows, KV pool, physics, dtypes."""
+    from kernels.hardware import gpu
+    from simulation.llm.catalog import model
+    from simulation.llm.steptime import spec_decode_gain
+
+    out: list[dict[str, Any]] = []
+    p99_in = token_quantile(design, "input", 0.99)
+    for nid, kind in kinds.items():
+        flow = env.flows.get(nid)
+        if kind not in LLM_KINDS or not flow or flow.share <= 0:
+            continue
+        p = params[nid]
+        title = design.node(nid).title
+        prompt99 = p99_in + flow.context_tokens
+        if kind == "llm_api":
+            window = API_CONTEXT_WINDOWS.get(str(p.get("provider_model")))
+            if window and prompt99 > window:
+                out.append(_issue("error", "prompt-exceeds-context-window", nid,
+                                  f"p99 prompt {fmt(prompt99)} tokens (input p99 {fmt(p99_in)} + "
+                                  f"{fmt(flow.context_tokens)} added on the path) exceeds the {window:,}-token "
+                                  f"context window of {p['provider_model']}.",
+                                  "the provider rejects those calls (HTTP 400): at least 1 % of requests fail",
+                                  "cap the history and retrieved context, summarise, or pick a longer-context model"))
+            continue
+        try:
+            spec = model(p["model"])
+            dev = gpu(p["gpu"])
+        except (DesignError, Exception):  # unknown ids are the loader's error, reported there
+            continue
+        dtype = str(p.get("dtype", "bf16"))
+        needs = DTYPE_NEEDS.get(dtype)
+        if needs and not any(k in dev.peak_tflops for k in needs):
+            out.append(_issue("error", "dtype-unsupported", nid,
+                              f"{title} stores weights in {dtype}, but {dev.name} has no {dtype} tensor cores "
+                              f"(it computes in {', '.join(k for k in dev.peak_tflops if k != 'fp32')}).",
+                              "the engine refuses the checkpoint or falls back to slow emulation; the simulated "
+                              "speed and memory would be fiction",
+                              "use a dtype the GPU supports (" + ", ".join(
+                                  d for d, ks in DTYPE_NEEDS.items() if any(k in dev.peak_tflops for k in ks))
+                              + ") or a GPU with native support"))
+        plan = env.facts.get("plans", {}).get(nid)
+        if plan and plan.get("kv_tokens", 0) < prompt99:
+            out.append(_issue("error", "kv-pool-below-p99-prompt", nid,
+                              f"The KV pool of one {title} replica holds {plan['kv_tokens']:,} tokens, fewer than "
+                              f"the p99 prompt ({fmt(prompt99)} tokens).",
+                              "the longest prompts can never be scheduled: the engine rejects them even when idle",
+                              "more GPUs per replica (tp), fp8 KV cache, a larger GPU, or cap the prompt length"))
+        # Single-request physical bounds: nothing (batching, queueing) can beat them.
+        tp = int(p.get("tp", 1))
+        k = int(p.get("spec_tokens", 0)) if p.get("speculative", "none") != "none" else 0
+        gain = spec_decode_gain(k, float(p.get("spec_acceptance", 0.0)))
+        try:
+            peak = dev.compute_tflops(dtype if dtype in ("fp8", "int8") else "bf16")
+        except Exception:
+            continue
+        weights = env.facts.get("plans", {}).get(nid, {}).get("weights_gb")
+        weights_b = float(weights) * 1e9 if weights else spec.total_params_b * 1e9 * 2
+        tpot_min_ms = weights_b / (tp * dev.mem_bw_gbs * 1e9) / gain * 1000
+        flops = 2 * spec.active_params_b * 1e9
+        last = not _downstream_llm(g, kinds, nid)
+        for key, target in design.slo.items():
+            metric = key.split("_")[0]
+            if metric not in ("ttft", "tpot", "itl", "e2e") or (metric != "ttft" and not last):
+                continue
+            q = _slo_stat(key)
+            if q is not None and flow.share <= 1 - q + 1e-9:
+                continue  # enough requests skip this node to meet the percentile elsewhere
+            if metric == "ttft":
+                tokens = (token_quantile(design, "input", q) if q else env.facts.get("input_tokens", 0.0)
+                          ) + flow.context_tokens
+                bound = tokens * flops / (tp * peak * 1e12) * 1000
+                what = f"prefilling {fmt(tokens)} prompt tokens at {fmt(peak)} TFLOP/s × {tp} GPU"
+            elif metric in ("tpot", "itl"):
+                bound = tpot_min_ms
+                what = (f"reading {fmt(weights_b / 1e9)} GB of weights per decode step at {fmt(dev.mem_bw_gbs)} GB/s "
+                        f"× {tp} GPU" + (f", {gain:.2f} tokens per step with speculative decoding" if gain > 1 else ""))
+            else:
+                tokens = (token_quantile(design, "output", q) if q else env.facts.get("output_tokens", 0.0))
+                bound = max(tokens - 1, 0) * tpot_min_ms
+                what = f"{fmt(tokens)} output tokens at ≥ {fmt(tpot_min_ms)} ms each"
+            if metric == "itl" and gain > 1:
+                continue  # an accepted draft run emits tokens together: ITL has no per-token floor
+            share = flow.share if q is None else 1.0
+            if target < bound * share:
+                out.append(_issue("error", "slo-below-physical-bound", nid,
+                                  f"{key} {fmt(target)} ms is below what one request alone can reach on {title}: "
+                                  f"{fmt(bound)} ms ({what}).",
+                                  "no replica count or batch policy can meet it: it is a single-request floor at "
+                                  "datasheet peak", "relax the SLO, or change the model, GPU, tp, dtype or output "
+                                  "length"))
+    return out
+
+
+def _operations_rules(design: Design, kinds: dict[str, str], params: dict[str, dict[str, Any]]
+                      ) -> list[dict[str, Any]]:
+    """What a production design needs beyond the request path: a fallback, monitoring, an evaluation."""
+    llms = [n for n, k in kinds.items() if k in LLM_KINDS]
+    if not llms:
+        return []
+    out = []
+    backed = {e.source for e in design.edges if e.when in ("error", "timeout", "fallback")}
+    spares = {e.target for e in design.edges if e.when in ("error", "timeout", "fallback")}  # last resorts
+    bare = [n for n in llms if n not in backed and n not in spares]
+    if bare:
+        out.append(_issue("warning", "no-fallback", bare[0],
+                          "No fallback model or provider for " + ", ".join(design.node(n).title for n in bare) + ".",
+                          "a provider outage, a 429 storm or a crashed GPU fleet fails every request that needs it",
+                          "add an error/timeout edge to a second provider or a smaller self-hosted model (and a "
+                          "cached or canned answer as the last resort)"))
+    if not any(k == "observability" for k in kinds.values()):
+        out.append(_issue("warning", "no-monitoring", None,
+                          "No monitoring: nothing collects traces, latency percentiles, token spend or errors.",
+                          "SLO misses, cost spikes and quality drift go unnoticed until users complain",
+                          "add an observability node (traces per request, TTFT/TPOT/E2E percentiles, tokens and $ "
+                          "per tenant, error and block rates) with alerts on the SLOs"))
+    judged = any(k == "output_guardrail" and params[n].get("checks_hallucination") for n, k in kinds.items())
+    judged |= any(k == "classifier" and params[n].get("task") == "other"
+                  and any(w in design.node(n).title.lower() for w in ("eval", "judge", "grader", "quality"))
+                  for n, k in kinds.items())
+    if not judged:
+        out.append(_issue("warning", "no-evaluation", None,
+                          "No evaluation: nothing checks answers for grounding or quality online.",
+                          "a prompt, model or index change can lower quality with no signal",
+                          "add an output guardrail with the grounding (hallucination) check or an evaluation "
+                          "classifier sampling answers, plus an offline golden set run before each release"))
     return out
 
 
@@ -303,29 +479,66 @@ def _threat_rules(design: Design, kinds: dict[str, str]) -> list[dict[str, Any]]
     checks = {t[0]: t[2][0] for t in THREATS}
     return [_issue("warning", "threat-uncovered", None,
                    "No guardrail checks for: " + ", ".join(r["label"].lower() for r in missing) + ".",
-                   "; ".join(r["why"] for r in missing) + " (seed000 L1395–L1401)",
+                   "; ".join(r["why"] for r in missing),
                    "enable " + ", ".join(f"checks_{checks[r['threat']]}" for r in missing)
                    + " on a guardrail on the path")]
 
 
 # -- rules that need a run ----------------------------------------------------------------------------
 def stage_breakdown(result: Any, metric: str = "e2e", threshold_ms: float | None = None) -> list[tuple[str, float]]:
-    """Mean ms per node over recorded requests (those slower than ``threshold_ms`` when given), largest first."""
+    """Mean ms per node over recorded requests (those slower than ``threshold_ms`` when given), largest first.
+
+    For ``metric="ttft"`` each stage counts only up to the request's first token: a generating LLM contributes its
+    queue wait and prefill, not the whole answer.
+    """
     hops = getattr(result, "hops", None) or []
     if not hops:
         return []
     values = result.e2e_ms if metric != "ttft" else result.ttft_ms
+    arrival = getattr(result, "arrival", None)
     totals: dict[str, float] = {}
     count = 0
     for i, path in enumerate(hops):
         if threshold_ms is not None and i < len(values) and values[i] <= threshold_ms:
             continue
         count += 1
+        cut = math.inf
+        if metric == "ttft" and arrival is not None and i < len(values) and math.isfinite(values[i]):
+            cut = float(arrival[i]) + float(values[i]) / 1000.0
         for node, enter, leave in path:
-            totals[node] = totals.get(node, 0.0) + (leave - enter) * 1000.0
+            totals[node] = totals.get(node, 0.0) + max(min(leave, cut) - enter, 0.0) * 1000.0
     if not count:
         return []
     return sorted(((n, t / count) for n, t in totals.items()), key=lambda x: -x[1])
+
+
+def measured_causes(design: Design, stats: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
+    """(node, cause) the run measured that make requests slow or fail: throttling, KV exhaustion, rejections,
+    drops, timeouts, then the longest queue wait. Most severe first."""
+    out: list[tuple[str, str]] = []
+
+    def name(n: str) -> str:
+        return design.node(n).title if design.has_node(n) else n
+
+    for nid, st in stats.items():
+        if st.get("throttled"):
+            out.append((nid, f"{int(st['throttled']):,} calls throttled by {name(nid)}'s rate limit (RPM/TPM)"))
+        if st.get("rejected"):
+            out.append((nid, f"{int(st['rejected']):,} prompts rejected by {name(nid)}: longer than its KV pool "
+                             "or context window"))
+        if st.get("preemptions"):
+            out.append((nid, f"{int(st['preemptions']):,} preemptions at {name(nid)}: its KV cache ran out and "
+                             "sequences recomputed their prefill"))
+        for key, what in (("dropped", "dropped by a full queue"), ("timed_out", "timed out")):
+            if st.get(key):
+                out.append((nid, f"{int(st[key]):,} requests {what} at {name(nid)}"))
+    waits = [(float(st.get("mean_wait_ms", 0.0) or 0.0), nid) for nid, st in stats.items()]
+    wait, nid = max(waits, default=(0.0, None))
+    if nid is not None and wait >= 1.0:
+        st = stats[nid]
+        out.append((nid, f"the longest queue wait is at {name(nid)}: mean {wait:,.0f} ms, p99 "
+                         f"{float(st.get('p99_wait_ms', 0.0)):,.0f} ms"))
+    return out
 
 
 def _run_rules(design: Design, result: Any) -> list[dict[str, Any]]:
@@ -360,18 +573,24 @@ def _run_rules(design: Design, result: Any) -> list[dict[str, Any]]:
             continue
         metric = key.split("_")[0]
         stages = stage_breakdown(result, "ttft" if metric == "ttft" else "e2e", rep["target"])
-        worst = stages[0][0] if stages else None
+        causes = measured_causes(design, result.node_stats)
 
         def name(n: str) -> str:
             return design.node(n).title if design.has_node(n) else n
 
+        worst = causes[0][0] if causes else (stages[0][0] if stages else None)
         where = ", ".join(f"{name(n)} {ms:.0f} ms" for n, ms in stages[:3])
-        out.append(_issue("error", "slo-missed", worst,
-                          (f"{key}: {rep['actual']:.0f} ms" if math.isfinite(rep["actual"])
-                           else f"{key}: no completed request to measure") + f" vs target {rep['target']:.0f} ms"
-                          + (f"; in the slow requests the time goes to {where}." if where else "."),
+        text = (f"{key}: {rep['actual']:.0f} ms" if math.isfinite(rep["actual"])
+                else f"{key}: no completed request to measure") + f" vs target {rep['target']:.0f} ms"
+        if causes:
+            text += "; measured cause: " + "; ".join(c for _, c in causes[:2])
+        if where:
+            text += f"; in the slow requests the time {'to the first token ' if metric == 'ttft' else ''}goes to " \
+                    f"{where}"
+        out.append(_issue("error", "slo-missed", worst, text + ".",
                           "the design does not meet its service-level objective",
-                          f"speed up or scale {name(worst)}" if worst else "scale the slowest stage"))
+                          f"relieve {name(worst)}: add capacity, raise its limits or shorten its work" if worst
+                          else "scale the slowest stage"))
     return out
 
 
@@ -395,6 +614,8 @@ def review_design(design: Design, result: Any = None) -> list[dict[str, Any]]:
     issues += _model_mix_rules(design, kinds, params)
     issues += _context_rules(design, env, kinds, params)
     issues += _threat_rules(design, kinds)
+    issues += _impossible_rules(design, env, g, kinds, params)
+    issues += _operations_rules(design, kinds, params)
     if result is not None:
         issues += _run_rules(design, result)
     order = {"error": 0, "warning": 1, "info": 2}

@@ -1,4 +1,4 @@
-"""`genai-sim report FILE -o OUT.html|md|pdf`: run the design and write the interview-ready report.
+"""`genai-sim report FILE -o OUT.html|md|pdf|json`: run the design and write the interview-ready report.
 
 This module stays free of Qt: the diagram as drawn on the canvas and the PDF writer are injected as
 callables (``designer.report_render`` provides the Qt ones and is what the CLI entry calls).
@@ -17,7 +17,7 @@ from simulation.report.html import render_html
 from simulation.report.markdown import write_markdown
 from simulation.report.sections import build_report
 
-FORMATS = ("html", "md", "pdf")
+FORMATS = ("html", "md", "pdf", "json")
 PAGE_SIZES = ("a4", "letter")
 DiagramRenderer = Callable[[Design], bytes]
 PdfWriter = Callable[[Report, Path, str], None]
@@ -26,7 +26,7 @@ PdfWriter = Callable[[Report, Path, str], None]
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="design file (*.genai.json)")
     parser.add_argument("-o", "--output", required=True, help="output file: .html (self-contained), .md (with an "
-                        "images folder beside it) or .pdf")
+                        "images folder beside it), .pdf, or .json (the report's figures)")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: the workload's)")
     parser.add_argument("--duration", type=float, default=None, help="simulated seconds (default: the workload's)")
     parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
@@ -39,7 +39,7 @@ def output_format(path: str | Path) -> str:
     if suffix == "markdown":
         suffix = "md"
     if suffix not in FORMATS:
-        raise DesignError(f"must end in .html, .md or .pdf, got {str(path)!r}", "-o")
+        raise DesignError(f"must end in .html, .md, .pdf or .json, got {str(path)!r}", "-o")
     return suffix
 
 
@@ -52,6 +52,11 @@ def write_report(report: Report, out: Path, pdf_writer: PdfWriter | None = None,
         return [out]
     if fmt == "md":
         return write_markdown(report, out)
+    if fmt == "json":
+        from simulation.report.data import render_json
+
+        out.write_text(render_json(report), encoding="utf-8")
+        return [out]
     if pdf_writer is None:
         raise DesignError("PDF output needs the Qt renderer (run it through `genai-sim report`)", "-o")
     pdf_writer(report, out, page_size)
@@ -60,13 +65,22 @@ def write_report(report: Report, out: Path, pdf_writer: PdfWriter | None = None,
 
 def generate_report(design: Design, out: Path, seed: int | None = None, duration_s: float | None = None,
                     diagram_renderer: DiagramRenderer | None = None, pdf_writer: PdfWriter | None = None,
-                    page_size: str = "a4", progress: Callable[[float, float], None] | None = None) -> Report:
-    """Run ``design`` and write its report to ``out``."""
+                    page_size: str = "a4", progress: Callable[[float, float], None] | None = None, *,
+                    diagram_png: bytes | None = None) -> Report:
+    """Run ``design`` and write its report to ``out`` (.html, .md, .pdf or .json, by its suffix).
+
+    The one entry point for the CLI and the designer's File ▸ Export Report: it imports no Qt itself (the diagram
+    and PDF writer are injected), so it can run on a worker thread. A caller on a worker thread can render the
+    diagram on the UI thread first and pass its PNG as ``diagram_png`` (then no renderer runs here). Besides the
+    run it re-simulates the design to size it at the peak and price its cost levers (a few seconds for most
+    designs).
+    """
     from simulation.run import run_design
 
-    output_format(out)
+    fmt = output_format(out)
     result = run_design(design, seed=seed, duration_s=duration_s, progress=progress)
-    diagram = diagram_renderer(design) if diagram_renderer else None
+    diagram = diagram_png if diagram_png is not None else (
+        diagram_renderer(design) if diagram_renderer and fmt != "json" else None)
     report = build_report(design, result, diagram)
     write_report(report, out, pdf_writer, page_size)
     return report

@@ -6,8 +6,24 @@ turn it into files. Every string is plain text: renderers escape it, so user tex
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+# C0/C1 control characters (tab and newline kept), and the bidirectional overrides that can make text display in
+# an order other than the one stored: none may reach HTML, SVG (invalid XML) or Markdown.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: Any) -> str:
+    """User text with control and bidi-override characters removed (carriage returns become spaces)."""
+    return _UNSAFE.sub("", str(text).replace("\r", " "))
+
+
+def escape(text: Any, quote: bool = True) -> str:
+    """HTML/XML-escaped text, cleaned of control characters first: the only escape the renderers use."""
+    return html.escape(clean_text(text), quote=quote)
 
 
 @dataclass
@@ -68,5 +84,9 @@ class Report:
         return [b for s in self.sections for b in s.blocks if isinstance(b, Image)]
 
 
-SECTION_IDS = ("summary", "requirements", "architecture", "request-path", "envelope", "results", "bottlenecks",
-               "review", "tradeoffs", "cost-levers", "assumptions", "interview")
+# Every section in print order; OPTIONAL_SECTIONS appear only where the design has something for them
+# (retrieval to size, a baseline to compare with).
+SECTION_IDS = ("summary", "requirements", "architecture", "request-path", "envelope", "results", "sizing",
+               "bottlenecks", "review", "failures", "monitoring", "evaluation", "rag", "before-after", "tradeoffs",
+               "cost-levers", "roi", "assumptions", "interview")
+OPTIONAL_SECTIONS = ("rag", "before-after")

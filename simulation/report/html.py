@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from html import escape
 
-from simulation.report.document import Bullets, Image, Para, Report, Table
+from simulation.report.document import Bullets, Image, Para, Report, Table, escape
 
 CSS = """
 @page { size: A4; margin: 14mm; }

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from html import escape
+import re
 from pathlib import Path
+from urllib.parse import quote
 
-from simulation.report.document import Bullets, Image, Para, Report, Table
+from simulation.report.document import Bullets, Image, Para, Report, Table, escape
+
+# Characters that make Markdown inline syntax (links, images, emphasis, code, tables, strikethrough) are escaped
+# everywhere, block markers at the start of the text: user text can never become ``[x](javascript:…)``, a remote
+# ``![](https://…)`` image, an ``<auto link>`` (< is HTML-escaped) or a heading/list/quote.
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~])")
+_MD_BLOCK = re.compile(r"^(\s*)(\d*)([#>+.)-])")
 
 
 def md_text(text: str) -> str:
-    """Plain text safe in Markdown: HTML escaped (renderers pass raw HTML through), pipes and newlines tamed."""
-    return escape(text, quote=False).replace("|", "\\|").replace("\n", " ").replace("*", "\\*").replace("_", "\\_")
+    """Plain text safe in Markdown: control characters dropped, HTML escaped, markers escaped, newlines folded."""
+    out = _MD_INLINE.sub(r"\\\1", escape(text, quote=False)).replace("\n", " ")
+    return _MD_BLOCK.sub(lambda m: m.group(1) + m.group(2) + "\\" + m.group(3)
+                         if m.group(2) or m.group(3) in "#>+-" else m.group(0), out)
 
 
 def render_markdown(report: Report, images_dir_name: str) -> str:
@@ -37,7 +46,8 @@ def render_markdown(report: Report, images_dir_name: str) -> str:
                 out += ["| " + " | ".join(md_text(c) for c in r) + " |" for r in b.rows]
                 out.append("")
             elif isinstance(b, Image):
-                out += [f"![{md_text(b.caption)}]({images_dir_name}/{b.filename})", "", f"*{md_text(b.caption)}*", ""]
+                target = quote(f"{images_dir_name}/{b.filename}")  # the folder is named after the user's file
+                out += [f"![{md_text(b.caption)}]({target})", "", f"*{md_text(b.caption)}*", ""]
     return "\n".join(out) + "\n"
 
 

@@ -120,7 +120,8 @@ def test_rag_run_finishes_and_fills_every_tab(qtbot: Any) -> None:
     # Over time, nodes, LLM servers, cost, review.
     assert len(view.cards["throughput"].data_rows) > 20
     assert len(view.cards["p99"].plot.plotItem.listDataItems()) == 2
-    assert len(view.cards["util"].data_rows) == len(run.node_ids)  # every node but the client, plus header
+    # every node that serves requests (not the client, not a monitoring node), plus the header
+    assert len(view.cards["util"].data_rows) == len([n for n in run.node_ids if run.node_kind(n) != "observability"])
     assert view.cards["queue"].note.text() or view.cards["queue"].plot.plotItem.listDataItems()
     llm_servers = [n for n in run.node_ids if run.node_kind(n) == "llm_server"]
     if llm_servers:
@@ -138,7 +139,9 @@ def test_rag_run_finishes_and_fills_every_tab(qtbot: Any) -> None:
     assert set(overlays) == set(run.node_ids)
     util = {n: s["utilization"] for n, s in run.summary["nodes"].items() if "utilization" in s}
     assert [n for n, o in overlays.items() if o["bottleneck"]] == [max(util, key=util.get)]
-    assert all(overlays[n]["utilization"] == pytest.approx(u) for n, u in util.items())
+    # the badge shows busy share (an LLM server's `busy`; its `utilization` is batch occupancy)
+    busy = {n: s.get("busy", s["utilization"]) for n, s in run.summary["nodes"].items() if "utilization" in s}
+    assert all(overlays[n]["utilization"] == pytest.approx(u) for n, u in busy.items())
     # The run keeps the design state it ran on.
     assert run.design == {k: v for k, v in design_to_dict(window.design).items() if k != "results"}
     met = sum(v["met"] for v in run.summary["slo"].values())

@@ -14,7 +14,7 @@ from simulation.analysis.review import stage_breakdown
 from simulation.loader import load_design
 from simulation.report import build_report, write_report
 from simulation.report.cli import add_report_arguments, report_main
-from simulation.report.document import SECTION_IDS, Image, Table
+from simulation.report.document import OPTIONAL_SECTIONS, SECTION_IDS, Image, Table
 from simulation.report.html import render_html
 from simulation.report.markdown import render_markdown
 from simulation.report.sections import ms
@@ -40,8 +40,11 @@ def seed_report():
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.stem)
 def test_every_section_for_every_template(path) -> None:
     d = load_design(path)
-    report = build_report(d, short_run(d))
-    assert [s.id for s in report.sections] == list(SECTION_IDS)
+    report = build_report(d, short_run(d), resimulate=False)  # the re-simulations are tested on their own below
+    ids = [s.id for s in report.sections]
+    assert ids == [i for i in SECTION_IDS if i in ids]
+    assert set(SECTION_IDS) - set(ids) <= set(OPTIONAL_SECTIONS)
+    assert ("rag" in ids) == any(n.kind in ("vector_db", "keyword_index") for n in d.nodes)
     for s in report.sections:
         assert s.blocks, s.id
     page = render_html(report)
@@ -85,7 +88,7 @@ def test_seed_chatbot_reproduces_and_flags_the_seed(seed_report) -> None:
     assert rows["Tokens per GPT-4 call (implied)"]["verdict"] == "inconsistent"
     assert rows["Saving from a smaller model for simple queries"]["check"].startswith("✘")
     text = render_html(report)
-    assert "seed inconsistent" in text and "Seed vs simulated vs envelope" in text
+    assert "answer inconsistent" in text and "Worked answer vs simulated vs envelope" in text
 
 
 def test_user_text_is_escaped(tmp_path) -> None:
@@ -140,7 +143,7 @@ def test_sweeps_stored_with_the_design_are_plotted(seed_report) -> None:
     d.extra["sweeps"] = [{"title": "Arrival rate", "x": "rate_per_s",
                           "rows": [{"rate_per_s": r, "e2e_p95_ms": 900 + 50 * r, "request_per_s": r}
                                    for r in (1.0, 2.0, 4.0)]}]
-    report = build_report(d, result)
+    report = build_report(d, result, resimulate=False)
     images = [b for b in report.section("tradeoffs").blocks if isinstance(b, Image)]
     assert [i.name for i in images] == ["sweep0_latency", "sweep0_throughput"]
     assert fmt(1100.0) in render_html(report)
@@ -153,7 +156,7 @@ def test_sweeps_in_the_sweep_module_shape_are_plotted(seed_report) -> None:
                                                                       "values": [1, 2]}],
                           "points": [{"set": {"workload.arrival.rate_per_s": r}, "mean": {"e2e_p95_ms": 1000.0 * r,
                                       "request_per_s": float(r)}, "ci95": {}, "slo_met": r < 2} for r in (1, 2)]}]
-    report = build_report(d, result)
+    report = build_report(d, result, resimulate=False)
     assert [b.name for b in report.section("tradeoffs").blocks if isinstance(b, Image)] == \
         ["sweep0_latency", "sweep0_throughput"]
 
@@ -169,9 +172,10 @@ def test_executive_summary_comes_from_the_run(seed_report) -> None:
     top_stage = max(stage_breakdown(result, "e2e"), key=lambda x: x[1])[0]
     assert s["bottleneck"] == top_stage and d.node(top_stage).title in text
     levers = report.data["levers"]
-    assert levers and all(r["usd_per_day"] > 0 for r in levers)
-    assert [r["usd_per_day"] for r in levers] == sorted((r["usd_per_day"] for r in levers), reverse=True)
-    assert s["top_lever"] == levers[0] and usd(levers[0]["usd_per_day"]) in text
+    assert levers and all(r["method"] == "simulated" for r in levers)
+    good = [r for r in levers if r["slo_met_after"] and r["saving_usd_per_day"] > 0]
+    assert [r["saving_usd_per_day"] for r in good] == sorted((r["saving_usd_per_day"] for r in good), reverse=True)
+    assert s["top_lever"] == good[0] and usd(good[0]["saving_usd_per_day"]) in text
     banner = report.sections[0].blocks[0]
     assert banner.style == ("ok" if not s["slo_missed"] and not s["budget_over"] else "bad")
 
@@ -209,3 +213,97 @@ def test_scale_volumes_are_rounded_like_an_estimate():
     assert value_text(1.157407 * 86_400 * 150, "tokens/day") == "15,000,000 tokens/day"
     assert value_text(1.157407 * 86_400 * 30.4167, "req/month") == "3,042,000 req/month"
     assert value_text(16_429, "req/day") == "16,429 req/day"  # an exact count stays exact
+
+
+@pytest.fixture(scope="module")
+def cluster_report():
+    d = load_design(TEMPLATES_DIR / "vllm-cluster-70b.genai.json")
+    d.node("llm").params["replicas"] = 2  # the under-provisioned draft the issue found
+    return d, build_report(d, short_run(d))
+
+
+def test_sizing_comes_from_simulation_with_the_bound_beside_it(cluster_report) -> None:
+    from simulation.report.data import report_json
+
+    d, report = cluster_report
+    data = report_json(report)
+    sz = data["sizing"]["llm"]
+    assert sz["method"] == "simulated" and sz["replicas_now"] == 2
+    assert sz["peak_rate_per_s"] == pytest.approx(11.57 * 2)
+    need = sz["replicas_at_peak"]
+    assert sz["at_peak"]["slo_met"] and sz["at_peak"]["replicas"]["llm"] == need
+    assert sz["one_fewer"]["replicas"]["llm"] == need - 1 and not sz["one_fewer"]["slo_met"]
+    assert need > 2 and sz["one_fewer_missed"]  # 2 replicas miss an SLO at the peak, as the issue found
+    assert sz["analytic_bound"] is not None  # the bound stays, as a cross-check
+    text = html.unescape(render_html(report))
+    assert f"needs {need} replicas at the peak" in text
+    # no lever may right-size below the simulated peak count
+    assert not any(r["title"].startswith("Right-size") for r in data["levers"])
+
+
+def test_levers_are_priced_by_resimulation(cluster_report) -> None:
+    from simulation.report.data import report_json
+
+    _, report = cluster_report
+    levers = report_json(report)["levers"]
+    assert levers and {"title", "saving_usd_per_day", "method", "slo_met_after"} <= set(levers[0])
+    assert all(r["method"] == "simulated" for r in levers)
+    fp8 = next(r for r in levers if "fp8" in r["change"])
+    # whole replicas, real GPU counts: tp 4 → 2 halves the GPUs per replica; the saving is what the re-sized
+    # variant costs less per day, not a percentage
+    gpu_day = 4 * 3.78 * 24
+    n_after = fp8["replicas_after"]["llm"]
+    baseline = report.data["lever_baseline"]["usd_per_day"]
+    assert fp8["usd_per_day_after"] == pytest.approx(baseline - fp8["saving_usd_per_day"])
+    assert (baseline - fp8["usd_per_day_after"]) == pytest.approx(
+        report.data["sizing"]["nodes"]["llm"]["replicas_at_peak"] * gpu_day - n_after * gpu_day / 2, rel=0.02)
+    assert any("API" in r["title"] or "api" in r["change"] for r in levers)  # self-host ↔ API is priced
+    assert set(fp8["slo_after"]) == set(report.data["run"]["slo"])
+
+
+def test_utilisation_is_busy_share_everywhere(cluster_report) -> None:
+    from simulation.report.data import report_json
+
+    _, report = cluster_report
+    data = report_json(report)
+    run = report.data["run"]
+    assert data["nodes"]["llm"]["busy"] == run["nodes"]["llm"]["busy"]
+    assert data["nodes"]["llm"]["batch_occupancy"] == run["nodes"]["llm"]["utilization"]
+    assert "utilization" not in data["nodes"]["llm"]
+    table = next(b for b in report.section("bottlenecks").blocks if isinstance(b, Table))
+    assert table.headers[1] == "Busy"
+    row = next(r for r in table.rows if r[0] == "Llama-3.1-70B")
+    assert row[1] == f"{run['nodes']['llm']['busy']:.0%}" and "batch occupancy" in row[5]
+
+
+def test_json_report_follows_the_contract(tmp_path) -> None:
+    import json
+
+    parser = argparse.ArgumentParser()
+    add_report_arguments(parser)
+    out = tmp_path / "r.json"
+    assert report_main(parser.parse_args([str(TEMPLATES_DIR / "rag-pipeline.genai.json"), "-o", str(out),
+                                          "--duration", "90"])) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["format"] == "genai-sim.report" and data["version"] == 1
+    assert data["design"] and data["sections"][0] == "Executive summary" and len(data["sections"]) >= 15
+    assert set(data["nodes"]) == set(data["run"]["nodes"]) and all("busy" in v for v in data["nodes"].values())
+    assert data["sizing"]["llm"]["method"] == "simulated" and data["sizing"]["llm"]["replicas_at_peak"] >= 1
+    assert isinstance(data["levers"], list) and isinstance(data["review"], list)
+    assert data["run"]["requests"]["completed"] > 0
+
+
+def test_markdown_is_safe_for_any_node_name(tmp_path) -> None:
+    evil = "[x](javascript:alert(1)) ![p](https://evil.example/p.png) <img src=x> \x07\u202e# `c`"
+    d = load_design(design([{**svc("svc", 5.0), "name": evil}], [edge("users", "svc", label=evil)], rate=5.0,
+                           duration=30.0, name=evil))
+    report = build_report(d, run_design(d), resimulate=False)
+    md = render_markdown(report, "imgs")
+    assert not re.search(r"(?<!\\)\]\(", md.split("\n## ")[0] + "".join(
+        line for line in md.splitlines() if "_images/" not in line and "imgs/" not in line))  # no live link
+    assert "<img" not in md
+    assert "\x07" not in md and "\u202e" not in md
+    page = render_html(report)
+    assert "\x07" not in page and "<img src=x>" not in page
+    for img in report.images():
+        assert "\x07" not in (img.svg or "") and "<img" not in (img.svg or "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from simulation.analysis.review import review_design, threat_coverage
@@ -122,4 +124,90 @@ def test_high_utilization_from_the_run_and_from_the_envelope() -> None:
 @pytest.mark.parametrize("path", sorted(TEMPLATES_DIR.glob("*.genai.json")), ids=lambda p: p.stem)
 def test_templates_have_no_review_errors(path) -> None:
     errors = [i for i in review_design(load_design(path)) if i["severity"] == "error"]
+    if path.stem == "latency-before.genai":  # the 3 s baseline of the latency case: physics says it cannot make 500 ms
+        assert [i["rule"] for i in errors] == ["slo-below-physical-bound"], errors
+        return
     assert not errors, errors
+
+
+# -- designs that cannot work: validate exits 1 -----------------------------------------------------------
+DESIGNS = Path(__file__).parent / "designs"
+IMPOSSIBLE = {
+    "impossible-context-window": "prompt-exceeds-context-window",
+    "impossible-kv-pool": "kv-pool-below-p99-prompt",
+    "impossible-slo": "slo-below-physical-bound",
+    "impossible-dtype": "dtype-unsupported",
+}
+
+
+@pytest.mark.parametrize("name", sorted(IMPOSSIBLE))
+def test_validate_exits_1_on_a_design_that_cannot_work(name, capsys) -> None:
+    from genai_sim.cli import main
+
+    path = DESIGNS / f"{name}.genai.json"
+    issues = review_design(load_design(path))
+    errors = [i for i in issues if i["severity"] == "error"]
+    assert [i["rule"] for i in errors] == [IMPOSSIBLE[name]], errors
+    assert errors[0]["node"] == "llm" and errors[0]["why"] and errors[0]["fix"]
+    assert main(["validate", str(path)]) == 1
+    assert IMPOSSIBLE[name] in capsys.readouterr().out
+
+
+def test_physical_bound_figures_by_hand() -> None:
+    """Llama-3.1-70B bf16 (141.1 GB) over 2 × 3,350 GB/s: one decode step ≥ 21.06 ms; 10 ms TPOT is impossible,
+    25 ms is not. fp8 on the same GPUs halves the floor."""
+    base = load_design(DESIGNS / "impossible-slo.genai.json")
+    msg = next(i["message"] for i in review_design(base) if i["rule"] == "slo-below-physical-bound")
+    assert "21.1 ms" in msg
+    ok = base.clone()
+    ok.slo = {"tpot_p95_ms": 25.0}
+    assert "slo-below-physical-bound" not in rules(review_design(ok))
+    spec = base.clone()  # speculative decoding lowers the floor: 3 drafted at 0.8 acceptance = 2.95 tokens/step
+    spec.node("llm").params.update(speculative="ngram", spec_tokens=3, spec_acceptance=0.8)
+    assert "slo-below-physical-bound" not in rules(review_design(spec))
+
+
+def test_dtype_rule_reads_the_gpu_catalog() -> None:
+    d = load_design(DESIGNS / "impossible-dtype.genai.json")
+    for gpu, dtype, bad in (("v100-32gb", "fp8", True), ("a100-80gb", "fp8", True), ("h100-sxm", "fp8", False),
+                            ("a100-80gb", "int4", False), ("v100-32gb", "int8", False), ("l4", "fp8", False)):
+        d.node("llm").params.update(gpu=gpu, dtype=dtype)
+        assert ("dtype-unsupported" in rules(review_design(d))) is bad, (gpu, dtype)
+
+
+def test_kv_pool_rule_follows_the_p99_prompt() -> None:
+    d = load_design(DESIGNS / "impossible-kv-pool.genai.json")
+    d.workload["input_tokens"] = {"dist": "lognormal", "p50": 2000, "p99": 20000}
+    assert "kv-pool-below-p99-prompt" not in rules(review_design(d))
+
+
+def test_context_window_counts_retrieved_context() -> None:
+    d = load_design(DESIGNS / "impossible-context-window.genai.json")
+    d.workload["input_tokens"] = {"dist": "fixed", "value": 1000}
+    assert "prompt-exceeds-context-window" not in rules(review_design(d))
+
+
+def test_production_warnings_fallback_monitoring_evaluation() -> None:
+    bare = rules(review([LLM_API], [edge("users", "llm")]))
+    assert {"no-fallback", "no-monitoring", "no-evaluation"} <= bare
+    backup = {"id": "backup", "kind": "llm_api", "params": {"provider_model": "anthropic/claude-3-haiku"}}
+    obs = {"id": "obs", "kind": "observability"}
+    guard = {"id": "out", "kind": "output_guardrail", "params": {"checks_hallucination": True}}
+    found = rules(review([LLM_API, backup, obs, guard],
+                         [edge("users", "llm"), edge("llm", "backup", when="error"), edge("backup", "out"),
+                          edge("llm", "out")]), "*")
+    assert not {"no-monitoring", "no-evaluation"} & found
+    issues = review([LLM_API, backup, obs, guard], [edge("users", "llm"), edge("llm", "backup", when="error"),
+                                                    edge("backup", "out"), edge("llm", "out")])
+    fallback = [i for i in issues if i["rule"] == "no-fallback"]
+    assert all("Llm" not in i["message"] or i["node"] != "llm" for i in fallback)
+    assert all(i["node"] != "llm" for i in fallback)
+
+
+def test_slo_miss_names_the_measured_cause() -> None:
+    """A run where the API throttles: the explanation names the throttling, not the users."""
+    api = {"id": "llm", "kind": "llm_api", "params": {"provider_model": "openai/gpt-4o-mini", "rate_limits": "custom",
+                                                        "rpm": 60, "tpm": 1e9}}
+    d = load_design(design([api], [edge("users", "llm")], rate=5.0, duration=120.0, slo={"e2e_p95_ms": 5000}))
+    issues = [i for i in review_design(d, run_design(d)) if i["rule"] == "slo-missed"]
+    assert issues and "throttl" in issues[0]["message"] and issues[0]["node"] == "llm"
