@@ -32,14 +32,6 @@ OUTSIDE = re.compile(
     r"|/work/"                       # absolute paths of a development machine
 )
 
-# Files the `report` branch rewrites (templates, review rules, report and envelope texts). Until that branch is
-# merged they still cite project notes; the strict xfail turns into a failure once they are clean, which is the
-# signal to delete this set.
-PENDING_REPORT_BRANCH = {
-    "assets/templates", "simulation/analysis/review.py", "simulation/analysis/envelope.py", "simulation/report",
-}
-
-
 def _text_files(top: str) -> list[Path]:
     return sorted(p for p in (ROOT / top).rglob("*")
                   if p.is_file() and p.suffix in TEXT_SUFFIXES and "__pycache__" not in p.parts)
@@ -54,22 +46,8 @@ def _outside_references(paths: list[Path]) -> list[str]:
     return found
 
 
-def _pending(path: Path) -> bool:
-    rel = path.relative_to(ROOT).as_posix()
-    return any(rel == p or rel.startswith(p + "/") for p in PENDING_REPORT_BRANCH)
-
-
 def _cases() -> list:
-    cases = []
-    for top in SCANNED:
-        files = _text_files(top)
-        mine = [p for p in files if not _pending(p)]
-        cases.append(pytest.param(top, mine, id=top))
-        pending = [p for p in files if _pending(p)]
-        if pending:
-            cases.append(pytest.param(f"{top} (report branch)", pending, id=f"{top}-report-branch",
-                                      marks=pytest.mark.xfail(strict=True, reason="rewritten by the report branch")))
-    return cases
+    return [pytest.param(top, _text_files(top), id=top) for top in SCANNED]
 
 
 @pytest.mark.parametrize(("where", "paths"), _cases())

@@ -24,7 +24,7 @@ DAYS_PER_MONTH = HOURS_PER_MONTH / 24.0  # 30.42: the billing month the simulato
 TARGET_UTILIZATION = 0.8  # size replicas to run at ≤ 80 % at peak (queueing delay explodes above ~85 %)
 DTYPES_SHOWN = ("bf16", "fp8", "int4")
 # Comparable hosted model for the API-vs-self-hosted line: a small model for ≤ 15B params, else a frontier one
-# (prices from assets/catalogs/api_models.json, shared/reference/catalog.md C.1).
+# (prices from assets/catalogs/api_models.json, which cites each provider.)
 API_REFERENCE_SMALL = "openai/gpt-4o-mini"
 API_REFERENCE_LARGE = "openai/gpt-4o"
 # Self-hosted alternative for API-only designs: Llama-3.1-70B on 4 × H100 SXM (the vllm-cluster-70b template).

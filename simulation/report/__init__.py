@@ -1,4 +1,4 @@
-"""The interview-ready report (SPEC §10): document builder, charts and HTML/Markdown renderers.
+"""The interview-ready report: document builder, charts and HTML/Markdown renderers.
 
 PDF and the canvas diagram need Qt; ``designer.report_render`` supplies them as injected callables.
 """
