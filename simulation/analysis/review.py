@@ -328,6 +328,7 @@ def _impossible_rules(design: Design, env: Envelope, g: Digraph, kinds: dict[str
     """Errors for designs that cannot work whatever the load: context windows, KV pool, physics, dtypes."""
     from kernels.hardware import gpu
     from simulation.llm.catalog import model
+    from simulation.llm.hardware_support import support as dtype_support
     from simulation.llm.steptime import spec_decode_gain
 
     out: list[dict[str, Any]] = []
@@ -356,7 +357,9 @@ def _impossible_rules(design: Design, env: Envelope, g: Digraph, kinds: dict[str
             continue
         dtype = str(p.get("dtype", "bf16"))
         needs = DTYPE_NEEDS.get(dtype)
-        if needs and not any(k in dev.peak_tflops for k in needs):
+        # GPUs in the support matrix are judged there (refused: an error from the memory plan; emulated: a
+        # warning); this catalog check covers the rest.
+        if needs and not dtype_support(p["gpu"], dtype) and not any(k in dev.peak_tflops for k in needs):
             out.append(_issue("error", "dtype-unsupported", nid,
                               f"{title} stores weights in {dtype}, but {dev.name} has no {dtype} tensor cores "
                               f"(it computes in {', '.join(k for k in dev.peak_tflops if k != 'fp32')}).",
