@@ -85,6 +85,28 @@ def summarize(rows: list[dict]) -> dict:
                                                                            for r in sat)}
 
 
+def growth(rows: list[dict], top: int = 64) -> dict:
+    """TTFT(c) / TTFT(1) per shape, measured and predicted, for unsaturated points up to ``top`` clients.
+
+    A stack that is uniformly slower or faster than the model shifts every point alike and cancels here, so
+    this isolates how the serving loop makes TTFT grow with closed-loop clients (cohorts re-forming or not).
+    """
+    single = {(r["source"], r["model"], r["gpu"], r["tp"], r["dtype"], r["isl"], r["osl"]): r
+              for r in rows if r["concurrency"] == 1}
+    measured, predicted = [], []
+    for r in rows:
+        one = single.get((r["source"], r["model"], r["gpu"], r["tp"], r["dtype"], r["isl"], r["osl"]))
+        if one is None or not 1 < r["concurrency"] <= top or r["ttft_ms"] >= SATURATED_MS:
+            continue
+        measured.append(r["ttft_ms"] / one["ttft_ms"])
+        predicted.append(r["pred_ttft_ms"] / one["pred_ttft_ms"])
+    if not measured:
+        return {"pairs": 0}
+    m, p = np.asarray(measured), np.asarray(predicted)
+    return {"pairs": len(m), "median_measured": float(np.median(m)), "median_predicted": float(np.median(p)),
+            "median_abs_err": float(np.median(np.abs(p / m - 1)))}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="all", choices=("nim70b", "nim3", "all"))
@@ -103,6 +125,8 @@ def main() -> int:
         by_source[r["source"]].append(r)
     summary = {src: summarize(rs) for src, rs in by_source.items()}
     summary["all"] = summarize(rows)
+    for src, rs in by_source.items():
+        summary[src]["ttft_growth"] = growth(rs)
     if args.json:
         print(json.dumps({"points": rows, "summary": summary, "cpu_s": cpu}, indent=1))
         return 0
@@ -122,6 +146,13 @@ def main() -> int:
               f"signed {s['median_ttft_err']:+.1%}), median |TPOT err| {s['median_abs_tpot_err']:6.1%} ({ok_p}, "
               f"signed {s['median_tpot_err']:+.1%}); saturated (≥3 s) predicted ≥3 s: "
               f"{s['saturated_predicted_above_3s']}/{s['saturated_points']}")
+    print("\nTTFT growth with clients, TTFT(c) / TTFT(1) per shape, 1 < c ≤ 64, unsaturated (a uniformly slower "
+          "stack cancels):")
+    for src in by_source:
+        g = summary[src]["ttft_growth"]
+        if g["pairs"]:
+            print(f"{src:<36} {g['pairs']:>4} pairs: median measured {g['median_measured']:.2f}×, predicted "
+                  f"{g['median_predicted']:.2f}×, median |error| {g['median_abs_err']:.1%}")
     print(f"\n{len(rows)} replays in {cpu:.1f} CPU s")
     return 0
 

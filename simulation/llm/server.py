@@ -88,6 +88,10 @@ class LLMServer(NodeRuntime):
     """Continuous-batching engines behind the node's own balancer; one SimPy event per step run."""
 
     def __init__(self, sim: Simulation, node: Node, params: dict[str, Any]) -> None:
+        if "chunked_prefill" not in (node.params or {}):
+            # the declared default (True, vLLM's) is filled in before the runtime sees the parameters; a design
+            # that does not say runs its engine's own default (TensorRT-LLM schedules a prompt whole)
+            params = {**params, "chunked_prefill": ENGINES[str(params.get("engine", "vllm"))].chunked_prefill}
         super().__init__(sim, node, params)
         path = f"nodes.{node.id}.params"
         self.plan = memory_plan(params, path)

@@ -193,3 +193,20 @@ def test_trtllm_preset_defaults():
     # an unchunked prompt longer than the budget still runs (alone)
     res = run_bench(LLAMA8, "h100-sxm", engine="trtllm", isl=12000, osl=8, concurrency=2, num_prompts=4)
     assert res["completed"] == 4
+
+
+def test_trtllm_schedules_prompts_whole_unless_the_design_says_chunk():
+    # the declared chunked_prefill default (vLLM's) must not override TensorRT-LLM's own (no chunked context).
+    # Two 5000-token prompts wait while a short one runs; they do not fit one 8192-token step together.
+    arrivals = [(0.0, 2000, 2), (0.001, 5000, 2), (0.001, 5000, 2)]
+
+    def ttfts(engine: str, **extra: object) -> np.ndarray:
+        res = run_bench(LLAMA8, "h100-sxm", engine=engine, arrivals=arrivals, per_request=True,
+                        server_params={**ENGINE_ONLY, **extra})
+        return np.asarray(res["ttfts"])
+
+    whole, chunked, vllm = ttfts("trtllm"), ttfts("trtllm", chunked_prefill=True), ttfts("vllm")
+    # whole: the first 5000-token prompt alone in its step, the second in the next one
+    assert whole[1] < 0.75 * chunked[1]  # chunked: 3192 tokens of the other prompt share its step
+    assert whole[2] > whole[1] + 0.8 * (whole[1] - whole[0])
+    assert vllm[1] == pytest.approx(chunked[1], rel=0.02)  # vLLM chunks by default
