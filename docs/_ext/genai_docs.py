@@ -291,20 +291,21 @@ def _keys(required: set[str], optional: set[str]) -> str:
 def format_facts() -> str:
     """The loader's own key sets: arrival processes, distributions, SLO keys, node/edge keys, outcomes."""
     from simulation import loader
+    from simulation.arrivals import ARRIVALS, BUDGET_KEYS, slo_keys
     from simulation.distributions import DIST_KEYS
-    from simulation.workload import PROCESSES, WORKLOAD_KEYS
+    from simulation.workload import WORKLOAD_KEYS
 
     kinds = _kinds()
     lines = ["Generated from the loader's declarations (`simulation/loader.py`, `workload.py`, "
              "`distributions.py`).", "", "**Top-level keys:** " + ", ".join(f"`{k}`" for k in sorted(loader.TOP_KEYS)),
              "", "**Workload keys:** " + ", ".join(f"`{k}`" for k in sorted(WORKLOAD_KEYS)), "",
              "| arrival `process` | keys |", "|---|---|"]
-    lines += [f"| `{name}` | {_keys(*keys)} |" for name, keys in PROCESSES.items()]
+    lines += [f"| `{name}` | {_keys(set(cls.required), {p.name for p in cls.params} - set(cls.required))} |"
+              for name, cls in ARRIVALS.items()]
     lines += ["", "| distribution `dist` | keys |", "|---|---|"]
     lines += [f"| `{name}` | {_keys(*keys)} |" for name, keys in DIST_KEYS.items()]
-    lines += ["", f"**SLO keys** match `{loader.SLO_RE.pattern}` (for example `ttft_p99_ms`, `tpot_mean_ms`), plus "
-              "`error_rate_max` (a fraction).", "",
-              "**Budget keys:** " + ", ".join(f"`{k}`" for k in sorted(loader.BUDGET_KEYS)), "",
+    lines += ["", "**SLO keys:** " + ", ".join(f"`{k}`" for k in slo_keys()), "",
+              "**Budget keys:** " + ", ".join(f"`{k}`" for k in sorted(BUDGET_KEYS)), "",
               "**Node keys:** " + ", ".join(f"`{k}`" for k in sorted(loader.NODE_KEYS)) + "; **fault keys:** " +
               ", ".join(f"`{k}`" for k in sorted(loader.FAULT_KEYS)), "",
               "**Edge keys:** " + ", ".join(f"`{k}`" for k in sorted(loader.EDGE_KEYS)), "",
