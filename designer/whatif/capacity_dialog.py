@@ -25,14 +25,14 @@ from PySide6.QtWidgets import (
 )
 
 from designer.results.widgets import PlotCard, series_colour
-from simulation.loader import SLO_RE
+from simulation.arrivals import SLO_METRICS, SLO_STATS
 
 
 def slo_title(key: str) -> str:
     """``ttft_p99_ms`` → ``TTFT p99``; ``error_rate_max`` → ``error rate``."""
-    m = SLO_RE.match(key)
-    if m:
-        return f"{m.group(1).upper()} {m.group(2)}"
+    parts = key.split("_")
+    if len(parts) == 3 and parts[0] in SLO_METRICS and parts[1] in SLO_STATS:
+        return f"{parts[0].upper()} {parts[1]}"
     return key.replace("_max", "").replace("_", " ")
 
 
