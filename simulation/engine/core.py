@@ -22,7 +22,10 @@ from simulation.workload import open_arrivals, request_classes
 ProgressFn = Callable[[float, float], None]  # (fraction done, simulated seconds)
 TIMELINE_POINTS = 400
 CHUNKS = 1000  # the run advances in chunks: progress, cancellation and timeline samples happen between them
-MAX_FANOUT_DEPTH = 64
+MAX_FANOUT_DEPTH = 16  # fan-outs nested inside fan-out branches (a loop through a fan-out nests once per turn)
+MAX_BRANCHES = 4096  # branches one request may spawn in all; beyond it the request fails instead of exhausting memory
+MAX_CALL_DEPTH = 64  # zero-time hops run inline up to this depth, then go through the event queue (no recursion)
+_RETRY = "\x00retry:"  # prefix of the per-request counters of retry-budget edges (in Request.visits)
 HOPS_KEPT = 5000  # requests whose per-node enter/leave records are kept (waterfalls, stage breakdowns)
 
 
@@ -122,7 +125,8 @@ class Simulation:
         self._tok_rng = self.rng("tokens")
         weights = np.array([c.weight for c in self._classes], dtype=float)
         self._class_cum = np.cumsum(weights / weights.sum())
-        self._joins: dict[int, list[Request]] = {}
+        self._joins: dict[int, list[Request]] = {}  # keyed by id() of the fanned-out request: one per instance
+        self._depth = 0  # zero-time hops running inline (see _follow)
 
     # -- public helpers for node behaviours -----------------------------------------------------
     def rng(self, name: str) -> np.random.Generator:
@@ -172,10 +176,12 @@ class Simulation:
         if outcome is not None:
             edges = route.by_outcome.get(outcome)
             if edges:
-                if outcome in ("error", "timeout", "fallback"):
-                    req.fallback = True
-                self._follow(edges[0], req)
-                return
+                edge = edges[0]
+                if edge.retry_budget is None or self._spend_retry(edge, req):
+                    if outcome in ("error", "timeout", "fallback"):
+                        req.fallback = True
+                    self._follow(edge, req)
+                    return
             if outcome == "blocked":
                 self._end(req, "blocked")
                 return
@@ -191,12 +197,31 @@ class Simulation:
         plain = route.plain
         if not plain:
             self._leaf(req)
-        elif len(plain) == 1:
-            self._follow(plain[0], req)
+            return
+        if len(plain) == 1:
+            edge = plain[0]
         else:
             x = self._route_rng.random() * route.total
             i = int(np.searchsorted(route.cum, x, side="right"))
-            self._follow(plain[min(i, len(plain) - 1)], req)
+            edge = plain[min(i, len(plain) - 1)]
+        if edge.retry_budget is not None and not self._spend_retry(edge, req):
+            self._end(req, "failed")  # the loop's retry budget is spent: the request gives up
+            return
+        self._follow(edge, req)
+
+    @staticmethod
+    def _spend_retry(edge: Edge, req: Request) -> bool:
+        """Count one more pass over a retry edge; False once the edge's budget for this request is spent."""
+        visits = req.visits
+        if visits is None:
+            visits = req.visits = {}
+        key = f"{_RETRY}{edge.source}>{edge.target}>{edge.when}"
+        used = visits.get(key, 0)
+        if used >= (edge.retry_budget or 0):
+            return False
+        visits[key] = used + 1
+        req.retries += 1
+        return True
 
     def node_error(self, rt: NodeRuntime, req: Request, enter: float, kind: str, record_hop: bool = True) -> None:
         """A node failed a request (outage, error, full queue, timeout): take an error edge or fail it."""
@@ -207,57 +232,82 @@ class Simulation:
         for outcome in ((kind, "error") if kind != "error" else ("error",)):
             edges = route.by_outcome.get(outcome) or route.by_outcome.get("fallback")
             if edges:
+                edge = edges[0]
+                if edge.retry_budget is not None and not self._spend_retry(edge, req):
+                    break
                 req.fallback = True
-                budget = edges[0].retry_budget
-                if budget is not None and edges[0].target == rt.id:
-                    if req.retries >= budget:
-                        break
-                    req.retries += 1
-                self._follow(edges[0], req)
+                # through the event queue, never a direct call: error edges between failing nodes would
+                # otherwise recurse until the stack overflows
+                self.call_later(0.0, self._follow, edge, req)
                 return
         self._end(req, {"error": "failed", "dropped": "dropped", "timeout": "timeout"}.get(kind, "failed"))
 
     def _follow(self, edge: Edge, req: Request) -> None:
         target = self.runtimes[edge.target]
-        if req.parent is not None and self.routes_join_of(req) == edge.target:
+        if req.parent is not None and self._reaches_join(req, edge.target):
             self._branch_done(req)
             return
+        self._hand_over(edge, target, req)
+
+    def _hand_over(self, edge: Edge, target: NodeRuntime, req: Request) -> None:
         if edge.latency_ms:
             self.call_later(edge.latency_ms / 1000.0, target.accept, req)
+        elif self._depth >= MAX_CALL_DEPTH:
+            self.call_later(0.0, target.accept, req)  # a long chain of zero-time nodes: unwind the stack
         else:
-            target.accept(req)
+            self._depth += 1
+            try:
+                target.accept(req)
+            finally:
+                self._depth -= 1
+
+    @staticmethod
+    def _reaches_join(req: Request, target: str) -> bool:
+        """A branch that reaches its fan-out's join, or the join of a fan-out further out, ends its branch."""
+        p = req.parent
+        while p is not None:
+            if p.join == target:
+                return True
+            p = p.parent
+        return False
 
     @staticmethod
     def routes_join_of(req: Request) -> str | None:
         return req.parent.join if req.parent is not None else None
 
     def _fan_out(self, rt: NodeRuntime, req: Request, route: _Route) -> None:
+        depth, root = 0, req
+        while root.parent is not None:
+            depth, root = depth + 1, root.parent
+        spawned = (root.visits or {}).get(_RETRY + "branches", 0) + len(route.plain)
+        if depth >= MAX_FANOUT_DEPTH or spawned > MAX_BRANCHES:
+            self._end(req, "failed")  # a fan-out inside a loop multiplies without end: fail, do not exhaust memory
+            return
+        if root.visits is None:
+            root.visits = {}
+        root.visits[_RETRY + "branches"] = spawned
         req.pending = len(route.plain)
         req.join = route.join
-        self._joins[req.id] = []
+        self._joins[id(req)] = []
+        budgets = {k: v for k, v in req.visits.items() if k.startswith(_RETRY)} if req.visits else None
         for e in route.plain:
             child = Request(req.id, req.cls, req.arrival, req.input_tokens, req.output_tokens)
             child.context_tokens = req.context_tokens
             child.measured = req.measured
             child.parent = req
             child.hops = []
-            self._follow_branch(e, child)
-
-    def _follow_branch(self, edge: Edge, child: Request) -> None:
-        target = self.runtimes[edge.target]
-        if edge.latency_ms:
-            self.call_later(edge.latency_ms / 1000.0, target.accept, child)
-        else:
-            target.accept(child)
+            if budgets:
+                child.visits = dict(budgets)  # retry budgets carry into branches: loops stay bounded
+            self._hand_over(e, self.runtimes[e.target], child)
 
     def _branch_done(self, child: Request) -> None:
         parent = child.parent
         assert parent is not None
-        self._joins[parent.id].append(child)
+        self._joins[id(parent)].append(child)
         parent.pending -= 1
         if parent.pending:
             return
-        children = self._joins.pop(parent.id)
+        children = self._joins.pop(id(parent))
         parent.hops.extend(h for c in children for h in c.hops)
         base = parent.context_tokens
         parent.context_tokens = base + sum(c.context_tokens - base for c in children)
