@@ -149,11 +149,14 @@ def open_designer(path: str | None) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from simulation.engine.core import MAX_DURATION_S, MAX_SEED
     from simulation.run import load_with_overrides, run_design
 
+    if args.duration is not None and not 0 < args.duration <= MAX_DURATION_S:
+        raise ArgError(f"--duration must be in 0…{MAX_DURATION_S:.0f} s (a year), got {args.duration:g}")
+    if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
+        raise ArgError(f"--seed must be an integer in 0…{MAX_SEED}, got {args.seed}")
     design = load_with_overrides(args.file, args.set)
-    if args.duration is not None and not 0 < args.duration < float("inf"):
-        raise ArgError("--duration must be > 0")
     progress = None if args.json or not sys.stderr.isatty() else _progress_bar()
     result = run_design(design, seed=args.seed, duration_s=args.duration, progress=progress)
     if progress:

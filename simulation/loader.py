@@ -33,6 +33,7 @@ NODE_KEYS = {"id", "kind", "name", "pos", "params", "faults"}
 EDGE_KEYS = {"source", "target", "weight", "when", "latency_ms", "label", "retry_budget"}
 GENERIC_OUTCOMES = ("error", "timeout", "fallback")
 SLO_RE = re.compile(r"^(ttft|tpot|itl|e2e)_(mean|p50|p90|p95|p99)_ms$")
+MAX_SLO_MS = 1e9
 BUDGET_KEYS = {"usd_per_month", "usd_per_request", "usd_per_hour"}
 ID_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 FAULT_KEYS = {"outages", "error_rate", "slowdown", "slowdown_windows", "replica_loss"}
@@ -176,6 +177,8 @@ def _validate_slo(slo: Any) -> dict[str, float]:
             raise DesignError(f"must be a number ≥ 0, got {_show(value)}", path)
         if key == "error_rate_max" and value > 1:
             raise DesignError(f"is a fraction in 0…1, got {value}", path)
+        if value > MAX_SLO_MS:  # charts and envelopes multiply targets: keep them far from float overflow
+            raise DesignError(f"must be at most {MAX_SLO_MS:g} ms (11 days), got {value:g}", path)
         out[key] = float(value)
     return out
 

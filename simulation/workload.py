@@ -105,7 +105,9 @@ def validate_arrival(a: Any, path: str, base_dir: Path | None) -> None:
             raise DesignError(f"must be at most {MAX_RATE_PER_S:,.0f} requests/s, got {a['rate_per_s']:g}",
                               f"{path}.rate_per_s")
     if process == "gamma":
-        _positive(a["cv"], f"{path}.cv")
+        cv = _positive(a["cv"], f"{path}.cv")
+        if not 1e-3 <= cv <= 100:  # the gaps' gamma shape is 1/cv²: outside this it under- or overflows
+            raise DesignError(f"must be in 0.001…100, got {cv:g}", f"{path}.cv")
     if process == "diurnal":
         _positive(a["requests_per_day"], f"{path}.requests_per_day")
         if a["requests_per_day"] > MAX_RATE_PER_S * 86400:

@@ -24,6 +24,8 @@ TIMELINE_POINTS = 400
 CHUNKS = 1000  # the run advances in chunks: progress, cancellation and timeline samples happen between them
 MAX_FANOUT_DEPTH = 16  # fan-outs nested inside fan-out branches (a loop through a fan-out nests once per turn)
 MAX_BRANCHES = 4096  # branches one request may spawn in all; beyond it the request fails instead of exhausting memory
+MAX_SEED = 2**63 - 1
+MAX_DURATION_S = 366 * 86400.0  # a year of simulated time, as the design file allows
 MAX_CALL_DEPTH = 64  # zero-time hops run inline up to this depth, then go through the event queue (no recursion)
 _RETRY = "\x00retry:"  # prefix of the per-request counters of retry-budget edges (in Request.visits)
 HOPS_KEPT = 5000  # requests whose per-node enter/leave records are kept (waterfalls, stage breakdowns)
@@ -81,9 +83,12 @@ class Simulation:
         self.design = design
         w = design.workload
         self.seed = int(w.get("seed", 0) if seed is None else seed)
+        if not 0 <= self.seed <= MAX_SEED:
+            raise DesignError(f"must be an integer in 0…{MAX_SEED}, got {self.seed}",
+                              "--seed" if seed is not None else "workload.seed")
         self.duration = float(duration_s if duration_s is not None else w.get("duration_s", 600.0))
-        if not 0 < self.duration < float("inf"):  # NaN or inf would never reach the end: the run would hang
-            raise DesignError(f"must be a finite number > 0, got {self.duration:g}",
+        if not 0 < self.duration <= MAX_DURATION_S:  # NaN, inf or 1e12 s would never reach the end
+            raise DesignError(f"must be a number of seconds in 0…{MAX_DURATION_S:.0f} (a year), got {self.duration:g}",
                               "--duration" if duration_s is not None else "workload.duration_s")
         self.warmup = float(w.get("warmup_s", 0.0) if warmup_s is None else warmup_s)
         if self.warmup >= self.duration:
