@@ -7,6 +7,7 @@ the parameter that holds it does. Keys may carry an ``_ms`` suffix (``mean_ms``)
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from dataclasses import dataclass, field
@@ -235,8 +236,10 @@ def _read_number_column(file: Path, path: str) -> list[float]:
 
 
 def _read_numbers(file: Path, path: str) -> list[float]:
+    from simulation.safe_paths import read_text_capped
+
     out: list[float] = []
-    with file.open(newline="", encoding="utf-8") as fh:
+    with io.StringIO(read_text_capped(file, path, what="empirical"), newline="") as fh:
         for lineno, row in enumerate(csv.reader(fh), 1):
             if not row or not row[0].strip():
                 continue

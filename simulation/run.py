@@ -18,7 +18,7 @@ def load_with_overrides(path: str | Path, assignments: list[str] | None = None) 
     if assignments:
         base = design.extra.get("_base_dir")
         data = with_overrides(design_to_dict(design), assignments)
-        design = load_design(data)
+        design = load_design(data, base_dir=Path(base) if base else None)
         design.extra["_base_dir"] = base
     return design
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from collections.abc import Iterator
@@ -275,8 +276,10 @@ def read_trace(path: Path) -> list[tuple[float, int | None, int | None]]:
 
 
 def _read_trace_rows(path: Path, where: str) -> list[tuple[float, int | None, int | None]]:
+    from simulation.safe_paths import read_text_capped
+
     rows: list[tuple[float, int | None, int | None]] = []
-    with path.open(encoding="utf-8") as fh:
+    with io.StringIO(read_text_capped(path, where, what="trace"), newline=None) as fh:
         if path.suffix.lower() in (".jsonl", ".json"):
             for lineno, line in enumerate(fh, 1):
                 if not line.strip():

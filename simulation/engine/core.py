@@ -98,15 +98,21 @@ class Simulation:
         self._cancel = False
         self._seq = np.random.SeedSequence(self.seed)
         self.env = simpy.Environment()
+        base = design.extra.get("_base_dir")
+        self.base_dir = Path(base) if base else None
         problems = structural_errors(design)
         if problems:
             raise DesignError(problems[0])
-        base = design.extra.get("_base_dir")
-        self.base_dir = Path(base) if base else None
         self.runtimes: dict[str, NodeRuntime] = {}
         for node in design.nodes:
             kind = get_kind(node.kind)
             params = kind.resolved_params(node.params)
+            if params.get("profile"):  # a profile file: confined to the design's folder, opened by its full path
+                from simulation.loader import profile_file
+
+                found = profile_file(str(params["profile"]), self.base_dir, f"nodes.{node.id}.params.profile")
+                if found is not None:
+                    params["profile"] = str(found)
             if kind.runtime is None:
                 raise DesignError(f"kind {node.kind} cannot be simulated yet", f"nodes.{node.id}")
             rt = kind.runtime(self, node, params)
