@@ -111,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             return open_designer(argv[0] if argv else None)
         parser = build_parser(argv[0] if argv[0] in COMMANDS else None)
         args = parser.parse_args(argv)
+        _check_flags(args)
         _check_output(args)
         with _clean_stdout():
             return dispatch(args)
@@ -163,6 +164,18 @@ def _clean_stdout() -> Iterator[None]:
         sys.stdout = original
 
 
+def _check_flags(args: argparse.Namespace) -> None:
+    """--duration and --seed on any command: bounded as the design file bounds them (a year; seeds ≥ 0)."""
+    from simulation.engine.core import MAX_DURATION_S, MAX_SEED
+
+    duration = getattr(args, "duration", None)
+    if isinstance(duration, (int, float)) and not 0 < duration <= MAX_DURATION_S:
+        raise ArgError(f"--duration must be in 0…{MAX_DURATION_S:.0f} s (a year), got {duration:g}")
+    seed = getattr(args, "seed", None)
+    if isinstance(seed, int) and not 0 <= seed <= MAX_SEED:
+        raise ArgError(f"--seed must be an integer in 0…{MAX_SEED}, got {seed}")
+
+
 def _check_output(args: argparse.Namespace) -> None:
     """Refuse an output path that cannot be written before any work is done (a sweep can take an hour)."""
     out = getattr(args, "output", None)
@@ -210,13 +223,8 @@ def open_designer(path: str | None) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from simulation.engine.core import MAX_DURATION_S, MAX_SEED
     from simulation.run import load_with_overrides, run_design
 
-    if args.duration is not None and not 0 < args.duration <= MAX_DURATION_S:
-        raise ArgError(f"--duration must be in 0…{MAX_DURATION_S:.0f} s (a year), got {args.duration:g}")
-    if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
-        raise ArgError(f"--seed must be an integer in 0…{MAX_SEED}, got {args.seed}")
     design = load_with_overrides(args.file, args.set)
     progress = None if args.json or not sys.stderr.isatty() else _progress_bar()
     result = run_design(design, seed=args.seed, duration_s=args.duration, progress=progress)

@@ -244,6 +244,9 @@ def _validate_nodes(raw: Any, check_catalogs: bool, base_dir: Path | None = None
             if key == "profile" and clean[key]:
                 profile_file(clean[key], base_dir, f"{path}.params.{key}")
         faults = _validate_faults(item.get("faults", {}), f"{path}.faults")
+        if faults and not kind.can_fail:
+            raise DesignError(f"{kind.kind} nodes do not fail (they take no time and hold no work); put the "
+                              "faults on the node that does", f"{path}.faults")
         nodes.append(Node(node_id, kind.kind, name, (float(pos[0]), float(pos[1])), clean, faults))
     return nodes
 

@@ -25,7 +25,8 @@ CHUNKS = 1000  # the run advances in chunks: progress, cancellation and timeline
 MAX_FANOUT_DEPTH = 16  # fan-outs nested inside fan-out branches (a loop through a fan-out nests once per turn)
 MAX_BRANCHES = 4096  # branches one request may spawn in all; beyond it the request fails instead of exhausting memory
 MAX_SEED = 2**63 - 1
-MAX_DURATION_S = 366 * 86400.0  # a year of simulated time, as the design file allows
+MAX_DURATION_S = 366 * 86400.0  # a year of simulated time: the most the design file and the CLI accept
+ENGINE_MAX_DURATION_S = 1e9  # the engine's own sanity bound (benchmarks run "until N requests" under it)
 MAX_CALL_DEPTH = 64  # zero-time hops run inline up to this depth, then go through the event queue (no recursion)
 _RETRY = "\x00retry:"  # prefix of the per-request counters of retry-budget edges (in Request.visits)
 HOPS_KEPT = 5000  # requests whose per-node enter/leave records are kept (waterfalls, stage breakdowns)
@@ -87,8 +88,8 @@ class Simulation:
             raise DesignError(f"must be an integer in 0…{MAX_SEED}, got {self.seed}",
                               "--seed" if seed is not None else "workload.seed")
         self.duration = float(duration_s if duration_s is not None else w.get("duration_s", 600.0))
-        if not 0 < self.duration <= MAX_DURATION_S:  # NaN, inf or 1e12 s would never reach the end
-            raise DesignError(f"must be a number of seconds in 0…{MAX_DURATION_S:.0f} (a year), got {self.duration:g}",
+        if not 0 < self.duration <= ENGINE_MAX_DURATION_S:  # NaN, inf or 1e12 s would never reach the end
+            raise DesignError(f"must be a number of seconds in 0…{ENGINE_MAX_DURATION_S:.0f}, got {self.duration:g}",
                               "--duration" if duration_s is not None else "workload.duration_s")
         self.warmup = float(w.get("warmup_s", 0.0) if warmup_s is None else warmup_s)
         if self.warmup >= self.duration:
@@ -239,6 +240,9 @@ class Simulation:
         now = self.env._now
         if record_hop:
             req.hops.append((rt.id, enter, now))
+        ft = req.first_token
+        if ft is not None and (req.llm_done is None or ft > req.llm_done):
+            req.first_token = None  # tokens of a call that then failed are no answer: TTFT falls back to E2E
         route = self.routes[rt.id]
         for outcome in ((kind, "error") if kind != "error" else ("error",)):
             edges = route.by_outcome.get(outcome) or route.by_outcome.get("fallback")

@@ -52,7 +52,7 @@ def test_slo_target_too_large_for_the_charts_is_refused():
 
 
 @pytest.mark.parametrize("seed, duration, where", [(-1, None, "--seed"), (2**64, None, "--seed"),
-                                                   (None, 1e12, "--duration"), (None, float("nan"), "--duration")])
+                                                   (None, 1e12, "--duration"), (None, float("inf"), "--duration"), (None, float("nan"), "--duration")])
 def test_engine_refuses_seed_and_duration_out_of_range(seed, duration, where):
     with pytest.raises(DesignError, match=where):
         Simulation(load_design(one_service({"dist": "fixed", "value": 1})), seed=seed, duration_s=duration)
