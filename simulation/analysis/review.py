@@ -378,10 +378,6 @@ def review_design(design: Design, result: Any = None) -> list[dict[str, Any]]:
     issues = [{**i, "why": i.get("why", ""), "fix": i.get("fix", "")} for i in structural_issues(design)]
     if any(i["severity"] == "error" for i in issues):
         return issues  # the graph itself is broken; the rest would only repeat it
-    if result is None:  # what run checks before its first event (a run that happened passed it)
-        from simulation.engine.preflight import runtime_issues
-
-        issues += runtime_issues(design)
     params = _params(design)
     kinds = {n.id: n.kind for n in design.nodes}
     g = _graph(design)
@@ -401,6 +397,10 @@ def review_design(design: Design, result: Any = None) -> list[dict[str, Any]]:
     if result is not None:
         issues += _run_rules(design, result)
         issues += _overload_rules(design, result)
+    else:  # what run checks before its first event (a run that happened passed it)
+        from simulation.engine.preflight import runtime_issues
+
+        issues += runtime_issues(design, issues)
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(issues, key=lambda i: order.get(i["severity"], 3))
 
