@@ -145,3 +145,18 @@ def test_faults_and_retries_are_refused_where_they_do_not_apply(kind):
         d["nodes"][0]["params"] = {"retries": 2}
     with pytest.raises(DesignError, match="unknown parameter"):
         load_design(d)
+
+
+def test_llm_server_outage_fails_held_sequences_unless_draining():
+    long_answers = {"input_tokens": {"dist": "fixed", "value": 500}, "output_tokens": {"dist": "fixed", "value": 2000}}
+
+    def failed(policy):
+        node = server(faults={"outages": [[10, 12]]}, outage_policy=policy)
+        res = run(design([node], [edge("users", "llm")], rate=2, duration=30, workload=long_answers))
+        crossed = [ok for a, e, ok in zip(res.arrival, res.e2e_ms, res.ok) if a < 10 and a + e / 1000 > 10]
+        return res.counts["failed"], crossed
+
+    failed_fail, crossed_fail = failed("fail")
+    failed_drain, crossed_drain = failed("drain")
+    assert crossed_drain and all(crossed_drain)  # drained: sequences running at t = 10 s finished
+    assert failed_fail > failed_drain
