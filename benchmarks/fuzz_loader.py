@@ -232,7 +232,10 @@ def grammar_family(c: Campaign, n: int, seed: int, crash_dir: Path) -> Counter[s
             (crash_dir / f"grammar-{seed}-{counter[0]}.json").write_text(json.dumps(d, indent=1), encoding="utf-8",
                                                                         errors="surrogatepass")
 
-    body()
+    try:
+        body()
+    except Exception as exc:  # the harness itself failed (e.g. memory ran out under --memory-gib): a finding too
+        c.crashes.append(("grammar", counter[0], f"harness stopped: {type(exc).__name__}: {str(exc)[:200]}"))
     return outcomes
 
 

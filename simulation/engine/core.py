@@ -17,7 +17,7 @@ from simulation.engine.request import Request
 from simulation.engine.runtime import NodeRuntime
 from simulation.errors import DesignError
 from simulation.registry import get_kind
-from simulation.workload import open_arrivals, request_classes
+from simulation.workload import MAX_RATE_PER_S, open_arrivals, request_classes
 
 ProgressFn = Callable[[float, float], None]  # (fraction done, simulated seconds)
 TIMELINE_POINTS = 400
@@ -364,6 +364,9 @@ class Simulation:
             self.done.append(req)
         if self._closed:
             think = self._think.sample(self._think_rng) / 1000.0 if self._think else 0.0
+            # a user's next request comes no sooner than the closed loop's rate bound allows: with zero think
+            # time and a zero-time path, time would otherwise never advance (an endless loop at one instant)
+            think = max(think, self._min_cycle_s - (self.env._now - req.arrival))
             t = self.env._now + think
             if t < self.duration:
                 self.call_later(think, self._closed_arrival, req.user)
@@ -371,6 +374,7 @@ class Simulation:
     # -- arrivals -------------------------------------------------------------------------------
     _closed = False
     _think = None
+    _min_cycle_s = 0.0
 
     def _closed_arrival(self, user: int) -> None:
         req = self._new_request(self.env._now, None, None)
@@ -385,6 +389,8 @@ class Simulation:
             self._closed = True
             self._think = parse_dist(arrival["think_time"], "think_time") if "think_time" in arrival else None
             self._think_rng = self.rng("think")
+            # all users together send at most MAX_RATE_PER_S requests a second, as open arrivals may
+            self._min_cycle_s = int(arrival["concurrency"]) / MAX_RATE_PER_S
             for user in range(int(arrival["concurrency"])):
                 self.call_later(0.0, self._closed_arrival, user)
             return

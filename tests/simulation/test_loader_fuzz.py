@@ -529,3 +529,29 @@ def check_grammar_design(d: dict[str, Any], wall_cap_s: float = 5.0) -> str:
 @given(grammar_designs())
 def test_grammar_designs_load_validate_and_run(d):
     check_grammar_design(d, wall_cap_s=3.0)
+
+
+# --- regressions found by the grammar campaign -------------------------------------------------------------
+def test_closed_loop_through_a_zero_time_path_advances_time():
+    # zero think time and a path that takes no time: every request used to end at t = 0 and the next one
+    # started at t = 0 again, so simulated time never advanced and the run could not even be cancelled
+    d = {"format": "genai-sim.design", "version": 1,
+         "workload": {"arrival": {"process": "closed", "concurrency": 2, "think_time": {"dist": "fixed", "value": 0}},
+                      "duration_s": 0.01, "warmup_s": 0},
+         "nodes": [{"id": "users", "kind": "client"}, {"id": "f", "kind": "fanout"}],
+         "edges": [{"source": "users", "target": "f"}]}
+    assert check_grammar_design(d) == "ran"
+    from simulation.run import run_design
+
+    res = run_design(load_design(d))
+    assert 0 < res.counts["arrived"] <= 1_000_000 * 0.01 + 2  # the closed loop obeys the open-arrival rate bound
+
+
+def test_envelope_with_zero_mean_output_tokens():
+    # the engine gives every request ≥ 1 output token; the envelope divided by a zero mean
+    d = {"format": "genai-sim.design", "version": 1,
+         "workload": {"arrival": {"process": "poisson", "rate_per_s": 1}, "duration_s": 5, "warmup_s": 0,
+                      "output_tokens": {"dist": "fixed", "value": 0}},
+         "nodes": [{"id": "users", "kind": "client"}, {"id": "llm", "kind": "llm_server"}],
+         "edges": [{"source": "users", "target": "llm"}]}
+    assert check_grammar_design(d) in ("ran", "invalid")
