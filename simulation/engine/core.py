@@ -286,10 +286,6 @@ class Simulation:
             p = p.parent
         return False
 
-    @staticmethod
-    def routes_join_of(req: Request) -> str | None:
-        return req.parent.join if req.parent is not None else None
-
     def _fan_out(self, rt: NodeRuntime, req: Request, route: _Route) -> None:
         depth, root = 0, req
         while root.parent is not None:
