@@ -6,12 +6,12 @@ CONSTRAINTS := requirements/constraints.txt
 APT_PACKAGES := libgl1 libegl1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 \
 	libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libfontconfig1 libdbus-1-3 poppler-utils xvfb xauth
 
-.PHONY: run test setup apt report package bench lint clean
+.PHONY: run test setup apt report package bench lint clean docs
 
 $(BIN)/genai-sim: pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -c $(CONSTRAINTS) -e '.[dev,cluster]' torch
+	$(BIN)/pip install -q -c $(CONSTRAINTS) -e '.[dev,cluster,docs]' torch
 	touch $(BIN)/genai-sim
 
 setup: apt $(BIN)/genai-sim
@@ -28,6 +28,13 @@ run: setup
 
 test: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -p no:cacheprovider
+	$(MAKE) --no-print-directory docs
+
+# The documentation site (Sphinx + MyST): reference pages are generated from the code at build time; any warning
+# fails the build. Open build/docs/index.html, or Help > Documentation in the designer.
+docs: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m sphinx -W --keep-going -q -b html docs build/docs
+	@echo "documentation: build/docs/index.html"
 
 lint: setup
 	$(BIN)/ruff check .
@@ -39,7 +46,7 @@ report: setup
 bench: setup
 	$(BIN)/python benchmarks/engine_speed.py
 
-package: setup
+package: setup docs
 	bash packaging/build.sh
 
 clean:

@@ -42,7 +42,7 @@ def run_facts_of(data: dict[str, Any], base_dir: Path | None = None) -> Result:
     """Run a design dict; return the report's flat facts (simulation.analysis.envelope.run_facts) plus the
     §6 JSON under "json", so seed figures resolve here exactly as they do in the report."""
     design = load_design(copy.deepcopy(data))
-    design.extra["_base_dir"] = str(base_dir) if base_dir else None
+    design.base_dir = str(base_dir) if base_dir else None
     t0 = time.perf_counter()
     result = run_design(design)
     wall = time.perf_counter() - t0

@@ -95,10 +95,11 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
     from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
 
-    from designer.runs import install_run_ui
+    from designer.document import DesignDocument
+    from designer.runs.session import RunSession
     from simulation.loader import load_design
 
     app = QApplication.instance() or QApplication(sys.argv)
@@ -115,13 +116,15 @@ def main() -> int:
         except ImportError:
             if args.window == "main":
                 raise
-    if window is None:
+    if window is None:  # the run UI alone: a document and a host window, no canvas
         window = QMainWindow()
         window.setCentralWidget(QLabel("canvas"))
-        window.design = load_design(data)
+        window.run_session = RunSession(DesignDocument(load_design(data), parent=window), None, window)
+        for dock in window.run_session.docks:
+            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
     window.resize(1400, 900)
     window.show()
-    session = getattr(window, "run_session", None) or install_run_ui(window)
+    session = window.run_session
     if args.mode == "thread":
         session.controller._ctx = _ThreadContext()
     app.processEvents()

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QGuiApplication, QPixmapCache
 from PySide6.QtWidgets import QApplication
+
+if TYPE_CHECKING:
+    from designer.mainwindow import MainWindow
 
 ORGANIZATION = "genai-sim"
 APPLICATION = "designer"
@@ -45,14 +49,12 @@ def main(path: str | None = None) -> int:
     return app.exec()
 
 
-def _recover(window) -> None:  # type: ignore[no-untyped-def]
+def _recover(window: MainWindow) -> None:
     """After a crash, offer the autosaved work (designer/autosave.py)."""
-    try:
-        from designer.autosave import offer_recovery, restore_into
-    except ImportError:
-        return
+    from designer.autosave import offer_recovery, restore_into
+
     for path in offer_recovery(window):
-        restore_into(window, path)
+        restore_into(window.document, path, window.autosaver)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,12 @@
 """Autosave and crash recovery: no lost work (issue 10 §1).
 
-Every ``interval_s`` (60 s by default; ``GENAI_SIM_AUTOSAVE_S`` overrides) a window whose undo stack is
-not clean has its design written, atomically, to ``user_data_dir("genai-sim")/autosave/`` with a small
+Every ``interval_s`` (60 s by default; ``GENAI_SIM_AUTOSAVE_S`` overrides) a document with unsaved changes
+has its design written, atomically, to ``user_data_dir("genai-sim")/autosave/`` with a small
 JSON sidecar (original path, time, owning process). A clean save, a discard-and-close or a normal exit
 removes it; after a crash it stays, and the next start offers to recover it.
 
-The app hooks it with two calls (see ``install_autosave`` and ``offer_recovery``). A window is anything
-with ``design`` (``simulation.design.Design``), ``undo_stack`` (``QUndoStack``) and ``file_path``.
+An ``Autosaver`` watches one ``DesignDocument``; the window calls ``close()`` on it once the user has saved or
+discarded the work. At start-up the app asks ``offer_recovery`` and loads an accepted file with ``restore_into``.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from designer.document import DesignDocument
 from simulation.design import Design
 from simulation.loader import atomic_write_text, design_from_dict, dumps_design, read_json_file
 
@@ -64,15 +65,20 @@ def _pid_alive(pid: Any) -> bool:
 
 
 class Autosaver(QObject):
-    """Periodic autosave of one window; removes its file once the work is saved or discarded."""
+    """Periodic autosave of one document; removes its file once the work is saved or discarded.
 
+    ``failed(message)`` says when a write did not work (a full disk): the window shows it.
+    """
+
+    failed = Signal(str)
     _count = 0
 
-    def __init__(self, window: Any, interval_s: float | None = None) -> None:
-        super().__init__(window if isinstance(window, QObject) else None)
-        self.window = window
+    def __init__(self, document: DesignDocument, interval_s: float | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent if parent is not None else document)
+        self.document = document
         Autosaver._count += 1
-        slug = re.sub(r"[^A-Za-z0-9]+", "-", str(getattr(window.design, "name", "design"))).strip("-")[:40]
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", document.design.name).strip("-")[:40]
         self.stem = f"{slug or 'design'}-{os.getpid()}-{int(time.time())}-{Autosaver._count}"
         _OWN_STEMS.add(self.stem)
         self._last_text: str | None = None
@@ -80,9 +86,7 @@ class Autosaver(QObject):
         self.timer.setInterval(int(_interval_s(interval_s) * 1000))
         self.timer.timeout.connect(self.tick)
         self.timer.start()
-        window.undo_stack.cleanChanged.connect(self._clean_changed)
-        if isinstance(window, QObject):
-            window.installEventFilter(self)
+        document.dirty_changed.connect(self._dirty_changed)
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.discard)  # a normal exit: the user already saved or discarded
@@ -97,27 +101,26 @@ class Autosaver(QObject):
 
     def tick(self) -> bool:
         """Write the autosave now if there is unsaved work; True when a file was written."""
-        if self.window.undo_stack.isClean():
+        doc = self.document
+        if not doc.is_dirty:
             return False
-        text = dumps_design(self.window.design)
+        text = dumps_design(doc.design)
         if text == self._last_text and self.design_path.exists():
             return False
         try:
             self.design_path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_text(self.design_path, text, keep_backup=False)
-            meta = {"format": SIDECAR_FORMAT, "version": 1, "original_path": self.window.file_path,
-                    "name": self.window.design.name, "saved_at": time.time(), "pid": os.getpid()}
+            meta = {"format": SIDECAR_FORMAT, "version": 1, "original_path": doc.path, "base_dir": doc.base_dir,
+                    "name": doc.design.name, "saved_at": time.time(), "pid": os.getpid()}
             atomic_write_text(self.sidecar_path, json.dumps(meta, indent=2) + "\n", keep_backup=False)
         except OSError as exc:
-            status = getattr(self.window, "statusBar", None)
-            if callable(status):
-                status().showMessage(f"Autosave failed: {exc.strerror or exc}", 5000)
+            self.failed.emit(f"Autosave failed: {exc.strerror or exc}")
             return False
         self._last_text = text
         return True
 
     def discard(self) -> None:
-        """Remove this window's autosave (after a save, a discard or a normal close)."""
+        """Remove this document's autosave (after a save, a discard or a normal close)."""
         self._last_text = None
         for p in (self.sidecar_path, self.design_path):
             try:
@@ -127,27 +130,14 @@ class Autosaver(QObject):
             except OSError:
                 pass  # read-only folder: the next start offers it; nothing is lost
 
-    def _clean_changed(self, clean: bool) -> None:
-        if clean:
+    def close(self) -> None:
+        """The document was closed (saved, or its changes discarded by the user): stop and clean up."""
+        self.timer.stop()
+        self.discard()
+
+    def _dirty_changed(self, dirty: bool) -> None:
+        if not dirty:
             self.discard()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.window and event.type() == QEvent.Type.Close:
-            # The window decides (save / discard / cancel) after us; look once it has.
-            QTimer.singleShot(0, self._after_close)
-        return False
-
-    def _after_close(self) -> None:
-        if isinstance(self.window, QWidget) and not self.window.isVisible():
-            self.discard()  # closed: saved, or changes discarded by the user
-            self.timer.stop()
-
-
-def install_autosave(window: Any, interval_s: float | None = None) -> Autosaver:
-    """Autosave ``window`` every minute while it has unsaved changes; keep the returned object alive."""
-    saver = Autosaver(window, interval_s)
-    window._autosaver = saver  # lives as long as the window
-    return saver
 
 
 @dataclass
@@ -157,6 +147,7 @@ class Recovery:
     original_path: str | None
     name: str
     saved_at: float
+    base_dir: str | None = None
 
     def describe(self) -> str:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.saved_at))
@@ -189,9 +180,11 @@ def pending_recoveries(folder: Path | None = None) -> list[Recovery]:
             continue  # a window of this or another running session still owns it
         original = meta.get("original_path")
         saved_at = meta.get("saved_at")
+        base = meta.get("base_dir")
         out.append(Recovery(design, sidecar, original if isinstance(original, str) else None,
                             str(meta.get("name", design.stem))[:200],
-                            float(saved_at) if isinstance(saved_at, (int, float)) else design.stat().st_mtime))
+                            float(saved_at) if isinstance(saved_at, (int, float)) else design.stat().st_mtime,
+                            base if isinstance(base, str) else None))
     return sorted(out, key=lambda r: r.saved_at, reverse=True)
 
 
@@ -231,33 +224,28 @@ def recovery_for(path: Path) -> Recovery | None:
     return None
 
 
+def recovery_base_dir(rec: Recovery) -> str | None:
+    """Where the recovered design's relative file names resolve: as when it was autosaved."""
+    if rec.base_dir:
+        return rec.base_dir
+    return str(Path(rec.original_path).parent) if rec.original_path else None
+
+
 def load_recovery(rec: Recovery) -> Design:
-    """The autosaved design, with file names (traces) resolved next to the original file, as when it was saved."""
-    base = Path(rec.original_path).parent if rec.original_path else None
-    design = design_from_dict(read_json_file(rec.design_path), base_dir=base)
-    design.extra["_base_dir"] = str(base) if base else None
+    """The autosaved design, with file names (traces) resolved where they were when it was autosaved."""
+    base = recovery_base_dir(rec)
+    design = design_from_dict(read_json_file(rec.design_path), base_dir=Path(base) if base else None)
+    design.base_dir = base
     return design
 
 
-def restore_into(window: Any, path: Path) -> None:
-    """Load an autosave into ``window`` as unsaved work on its original file, then retire the autosave."""
+def restore_into(document: DesignDocument, path: Path, autosaver: Autosaver | None = None) -> None:
+    """Load an autosave into ``document`` as unsaved work on its original file, then retire the autosave."""
     rec = recovery_for(Path(path))
     if rec is None:
         raise FileNotFoundError(f"no pending recovery at {path}")
     design = load_recovery(rec)
-    original = rec.original_path
-    replace = getattr(window, "_replace_design", None)
-    if callable(replace):
-        replace(design, original)
-    else:
-        window.design.replace_with(design)
-        window.undo_stack.clear()
-        window.file_path = original
-    window.undo_stack.resetClean()  # the recovered work is not saved yet
-    update = getattr(window, "_update_title", None)
-    if callable(update):
-        update()
-    saver = getattr(window, "_autosaver", None)
-    if saver is not None:
-        saver.tick()  # this session's own autosave exists before the old one goes
+    document.replace(design, rec.original_path, base_dir=recovery_base_dir(rec), modified=True)
+    if autosaver is not None:
+        autosaver.tick()  # this session's own autosave exists before the old one goes
     rec.remove()

@@ -1,5 +1,5 @@
 """Undo commands. They change the design model only (never graphics items): the scene follows the
-model's change events, so redo/undo are exact regardless of what the views do (SPEC §12)."""
+model's change events, so redo/undo are exact regardless of what the views do."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from simulation.design import Design, Edge, Node
+from simulation.design import Design, Edge, Group, Node
 
 MERGE_WINDOW_S = 1.5  # edits of one field closer together than this (slider drag, spinner) are one undo step
 
@@ -218,3 +218,123 @@ class SetSectionCommand(_MergeableCommand):
 
     def undo(self) -> None:
         self.design.set_section(self.section, self.old)
+
+
+class SetExtraCommand(QUndoCommand):
+    """Sets (``value=None``: drops) a kept section of the design file, e.g. run ``results`` or ``sweeps``,
+    through the model so views hear of it; undoable, so keeping results is an unsaved change like any edit."""
+
+    def __init__(self, design: Design, key: str, value: Any, text: str) -> None:
+        super().__init__(text)
+        self.design, self.key = design, key
+        self.old = copy.deepcopy(design.extra.get(key))
+        self.new = copy.deepcopy(value)
+
+    def redo(self) -> None:
+        self.design.set_extra(self.key, self.new)
+
+    def undo(self) -> None:
+        self.design.set_extra(self.key, self.old)
+# -- canvas editing: nudges, groups ---------------------------------------------------------------------
+ID_NUDGE = 10
+NUDGE_BURST_S = 1.0  # arrow-key presses closer together than this are one undo step
+
+
+class NudgeCommand(MoveNodesCommand):
+    """An arrow-key move of the selection. Presses of one key burst (the same nodes, each within
+    NUDGE_BURST_S of the last) fold into one undo step."""
+
+    def __init__(self, design: Design, node_ids: list[str], dx: float, dy: float,
+                 group_ids: list[str] | tuple[str, ...] = ()) -> None:
+        """``group_ids``: group boxes nudged along (their members are in ``node_ids``)."""
+        moves = {nid: (design.node(nid).pos, (design.node(nid).pos[0] + dx, design.node(nid).pos[1] + dy))
+                 for nid in node_ids}
+        if group_ids:
+            text = f"Nudge {design.group(group_ids[0]).name or group_ids[0]}" if len(group_ids) == 1 \
+                else f"Nudge {len(group_ids)} groups"
+        elif len(node_ids) == 1:
+            text = f"Nudge {design.node(node_ids[0]).title}"
+        else:
+            text = f"Nudge {len(node_ids)} nodes"
+        super().__init__(design, moves, text)
+        self.group_moves: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {}
+        for gid in group_ids:
+            x, y, w, h = design.group(gid).rect
+            self.group_moves[gid] = ((x, y, w, h), (x + dx, y + dy, w, h))
+        self.stamp = time.monotonic()
+
+    def id(self) -> int:
+        return ID_NUDGE
+
+    def redo(self) -> None:
+        super().redo()
+        for gid, (_, new) in self.group_moves.items():
+            self.design.set_group(gid, rect=new)
+
+    def undo(self) -> None:
+        super().undo()
+        for gid, (old, _) in self.group_moves.items():
+            self.design.set_group(gid, rect=old)
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt API)
+        if (not isinstance(other, NudgeCommand) or set(other.moves) != set(self.moves)
+                or set(other.group_moves) != set(self.group_moves)):
+            return False
+        if other.stamp - self.stamp > NUDGE_BURST_S:
+            return False
+        self.moves = {nid: (self.moves[nid][0], other.moves[nid][1]) for nid in self.moves}
+        self.group_moves = {g: (self.group_moves[g][0], other.group_moves[g][1]) for g in self.group_moves}
+        self.stamp = other.stamp
+        self.setObsolete(all(old == new for old, new in [*self.moves.values(), *self.group_moves.values()]))
+        return True
+
+
+class AddGroupCommand(QUndoCommand):
+    def __init__(self, design: Design, group: Group) -> None:
+        super().__init__(f"Add group {group.name or group.id}")
+        self.design = design
+        self.group = copy.deepcopy(group)
+        self.index = len(design.groups)
+
+    def redo(self) -> None:
+        self.design.add_group(copy.deepcopy(self.group), self.index)
+
+    def undo(self) -> None:
+        self.design.remove_group(self.group.id)
+
+
+class RemoveGroupCommand(QUndoCommand):
+    """Removes a group box; its member nodes stay where they are."""
+
+    def __init__(self, design: Design, group_id: str) -> None:
+        group = design.group(group_id)
+        super().__init__(f"Delete group {group.name or group.id}")
+        self.design = design
+        self.group = copy.deepcopy(group)
+        self.index = design.groups.index(group)
+
+    def redo(self) -> None:
+        self.design.remove_group(self.group.id)
+
+    def undo(self) -> None:
+        self.design.add_group(copy.deepcopy(self.group), self.index)
+
+
+class SetGroupCommand(QUndoCommand):
+    """Renames, moves or resizes a group box (a move of its members is a separate MoveNodesCommand in
+    the same macro)."""
+
+    def __init__(self, design: Design, group_id: str, name: str | None = None,
+                 rect: tuple[float, float, float, float] | None = None, text: str = "") -> None:
+        group = design.group(group_id)
+        label = group.name or group.id
+        super().__init__(text or (f"Rename group to {name}" if name is not None else f"Resize {label}"))
+        self.design, self.group_id = design, group_id
+        self.old = (group.name if name is not None else None, tuple(group.rect) if rect is not None else None)
+        self.new = (name, tuple(float(v) for v in rect) if rect is not None else None)
+
+    def redo(self) -> None:
+        self.design.set_group(self.group_id, *self.new)
+
+    def undo(self) -> None:
+        self.design.set_group(self.group_id, *self.old)

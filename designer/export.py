@@ -57,14 +57,17 @@ def ensure_app() -> QApplication:
 
 
 def render_image(design: Design, max_size: QSize | None = None, scale: float = PNG_SCALE,
-                 theme_name: str = "light") -> QImage:
-    """The diagram as an image; with ``max_size`` it is scaled down to fit (template thumbnails)."""
+                 theme_name: str = "light", device_pixel_ratio: float = 1.0) -> QImage:
+    """The diagram as an image; with ``max_size`` it is scaled down to fit (template thumbnails). An image
+    shown at ``device_pixel_ratio`` has that many pixels per screen pixel: the cards choose what text they
+    can show legibly from the size on screen, not in the image."""
     from designer.canvas.scene import DesignScene
     from designer.theme import theme_named
 
     ensure_app()
     theme = theme_named(theme_name)
     scene = DesignScene(printable_copy(design), None, theme)
+    scene.lod_scale = 1.0 / device_pixel_ratio
     try:
         source = scene.diagram_rect()
         if max_size is not None:

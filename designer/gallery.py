@@ -10,10 +10,12 @@ from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFrame,
     QLabel,
     QListView,
     QListWidget,
     QListWidgetItem,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -22,7 +24,7 @@ from designer.theme import style_label
 from simulation.errors import DesignError
 from simulation.loader import load_design
 
-THUMB = QSize(260, 150)
+THUMB = QSize(340, 180)  # wide: most templates are a left-to-right flow
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -49,7 +51,7 @@ class TemplateGallery(QDialog):
     def __init__(self, parent: QWidget | None = None, theme_name: str = "light") -> None:
         super().__init__(parent)
         self.setWindowTitle("New from template")
-        self.resize(900, 620)
+        self.resize(1160, 760)  # three thumbnails a row
         layout = QVBoxLayout(self)
         intro = QLabel("Start from a worked example. Each template documents its workload and runs clean.")
         style_label(intro, "muted")
@@ -64,9 +66,11 @@ class TemplateGallery(QDialog):
         self.list.setWordWrap(True)
         self.list.setSpacing(6)
         layout.addWidget(self.list, 1)
-        self.details = QLabel()
-        self.details.setWordWrap(True)
-        self.details.setMinimumHeight(48)
+        self.details = QTextBrowser()  # long template notes scroll here instead of squeezing the thumbnails
+        self.details.setObjectName("template_details")
+        self.details.setFrameShape(QFrame.Shape.NoFrame)
+        self.details.setMinimumHeight(60)
+        self.details.setMaximumHeight(130)
         layout.addWidget(self.details)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -89,7 +93,7 @@ class TemplateGallery(QDialog):
                 item.setFlags(Qt.ItemFlag.NoItemFlags)
                 self.list.addItem(item)
                 continue
-            image = render_image(design, THUMB * 2, scale=2.0, theme_name=theme_name)
+            image = render_image(design, THUMB * 2, scale=2.0, theme_name=theme_name, device_pixel_ratio=2.0)
             pixmap = _framed(image, theme_name)
             item = QListWidgetItem(QIcon(pixmap), design.name)
             item.setData(PATH_ROLE, str(path))
@@ -97,7 +101,7 @@ class TemplateGallery(QDialog):
             self.list.addItem(item)
 
     def _show_details(self, item: QListWidgetItem | None, _prev: QListWidgetItem | None = None) -> None:
-        self.details.setText(item.toolTip() if item is not None else "")
+        self.details.setHtml(item.toolTip() if item is not None else "")
 
     def selected_path(self) -> str | None:
         item = self.list.currentItem()

@@ -5,6 +5,7 @@ the form follows the model's change events, so undo/redo refresh it."""
 from __future__ import annotations
 
 import html
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +39,7 @@ from simulation.registry import get_kind
 from simulation.workload import PROCESSES, validate_workload
 
 COMMON_NAMES = {p.name for p in COMMON_PARAMS}
+STASHED_PAGES = 8  # recently shown pages kept (hidden) while the design is unchanged
 LABEL_WIDTH = 130
 NODE_REFERENCE_PARAMS = ("join", "target")
 SLO_METRICS = ("ttft", "tpot", "itl", "e2e")
@@ -185,6 +187,8 @@ class Inspector(QScrollArea):
         self.setMinimumWidth(280)
         self.target: tuple[str, Any] = ("design", None)
         self.rows: dict[str, FieldRow] = {}
+        self._many_label: QLabel | None = None
+        self._pages: OrderedDict[tuple[str, Any], tuple[QWidget, dict[str, FieldRow], QLabel | None]] = OrderedDict()
         self._applying = False
         self._rebuild_timer = QTimer(self)
         self._rebuild_timer.setSingleShot(True)
@@ -203,11 +207,21 @@ class Inspector(QScrollArea):
             target = ("many", (len(node_ids), len(edge_indices)))
         else:
             target = ("design", None)
-        if target != self.target:
-            self.target = target
-            self.rebuild()
+        if target == self.target:
+            return
+        if target[0] == "many" and self.target[0] == "many" and self._many_label is not None:
+            self.target = target  # only the counts changed: the same page, its text updated
+            self._many_label.setText(_many_text(*target[1]))
+            return
+        self._stash_page()
+        self.target = target
+        if not self._restore_page():
+            self._build_page()
 
     def _on_model_event(self, event: str, payload: dict[str, Any]) -> None:
+        if event == "extra_changed":
+            return  # kept results and sweeps: nothing the inspector shows (and no rebuild under the cursor)
+        self._drop_pages()  # any change may show on a stashed page (names, counts, choices)
         if self._applying:
             return  # our own edit: the editor already shows the value, keep focus and cursor
         kind, key = self.target
@@ -227,8 +241,37 @@ class Inspector(QScrollArea):
             self._applying = False
         self.edited.emit()
 
+    # -- stashed pages: clicking back to a node shown a moment ago reuses its widgets -----------------
+    def _stash_page(self) -> None:
+        body = self.takeWidget()
+        if body is None:
+            return
+        self._pages[self.target] = (body, self.rows, self._many_label)
+        self._pages.move_to_end(self.target)
+        while len(self._pages) > STASHED_PAGES:
+            _target, (old, _rows, _label) = self._pages.popitem(last=False)
+            old.deleteLater()
+
+    def _restore_page(self) -> bool:
+        page = self._pages.pop(self.target, None)
+        if page is None:
+            return False
+        body, self.rows, self._many_label = page
+        self.setWidget(body)
+        return True
+
+    def _drop_pages(self) -> None:
+        while self._pages:
+            _target, (old, _rows, _label) = self._pages.popitem()
+            old.deleteLater()
+
     # -- building ----------------------------------------------------------------------------------
     def rebuild(self) -> None:
+        """Build the page afresh (the model, the theme or the form's shape changed)."""
+        self._drop_pages()
+        self._build_page()
+
+    def _build_page(self) -> None:
         scroll = self.verticalScrollBar().value()
         body = QWidget()
         body.setObjectName("inspector_body")
@@ -236,6 +279,7 @@ class Inspector(QScrollArea):
         self.body_layout.setContentsMargins(10, 8, 10, 10)
         self.body_layout.setSpacing(2)
         self.rows = {}
+        self._many_label: QLabel | None = None
         kind, key = self.target
         if kind == "node":
             self._build_node(key)
@@ -244,10 +288,11 @@ class Inspector(QScrollArea):
         elif kind == "many":
             n, e = key
             self.body_layout.addWidget(_section("Selection"))
-            text = QLabel(f"{n} nodes and {e} edges selected.\nDrag to move them together, Delete removes them.")
+            text = QLabel(_many_text(n, e))
             style_label(text, "muted")
             text.setWordWrap(True)
             self.body_layout.addWidget(text)
+            self._many_label = text
         else:
             self._build_design()
         self.body_layout.addStretch(1)
@@ -275,6 +320,7 @@ class Inspector(QScrollArea):
         self.body_layout.addWidget(hbox(icon, title))
         help_label = QLabel(html.escape(spec.help) + (f"<br><i>{html.escape(spec.cost_help)}</i>"
                                                       if spec.cost_help else ""))
+        help_label.setTextFormat(Qt.TextFormat.RichText)  # escaped text: plain-text mode would show &#x27;
         help_label.setWordWrap(True)
         style_label(help_label, "muted")
         self.body_layout.addWidget(help_label)
@@ -455,7 +501,7 @@ class Inspector(QScrollArea):
     def _check_workload(self, workload: dict[str, Any]) -> dict[str, Any]:
         from pathlib import Path
 
-        base = self.design.extra.get("_base_dir")
+        base = self.design.base_dir
         validate_workload(workload, "workload", Path(base) if base else None)
         return workload
 
@@ -476,7 +522,7 @@ class Inspector(QScrollArea):
             return self._check_workload(with_arrival({"process": name, **ARRIVAL_DEFAULTS[name]}))
 
         self.rows["arrival.process"] = FieldRow(
-            grid, 0, "arrivals", process, "Arrival process (SPEC §2): poisson, gamma (bursty), diurnal, closed "
+            grid, 0, "arrivals", process, "Arrival process: poisson, gamma (bursty), diurnal, closed "
             "loop of users, or a trace file.", change_process, self._set_process)
         row = 2
         for field, label, unit, integer in ARRIVAL_FIELDS.get(arrival.get("process", "poisson"), ()):
@@ -625,6 +671,10 @@ class Inspector(QScrollArea):
             self.rows[f"budget.{key}"] = FieldRow(
                 grid, 2 * i, unit, row_widget, f"budget.{key}: the most this design may cost", check_one,
                 lambda v, m: self._push(SetSectionCommand(d, "budget", v, m, "Edit budget")))
+
+
+def _many_text(nodes: int, edges: int) -> str:
+    return f"{nodes} nodes and {edges} edges selected.\nDrag to move them together, Delete removes them."
 
 
 def _nonneg(v: Any, name: str) -> float:

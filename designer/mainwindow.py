@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QTableWidget,
     QTableWidgetItem,
@@ -24,31 +25,32 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from designer import clipboard
+from designer import clipboard, shortcuts
+from designer.autosave import Autosaver
 from designer.canvas import DesignScene, DesignView
+from designer.canvas.actions import CanvasActions
 from designer.canvas.items import GRID
+from designer.canvas.placement import free_spot
 from designer.commands import AddNodeCommand, AddSubgraphCommand, MoveNodesCommand, RemoveCommand
+from designer.document import DesignDocument, is_template
+from designer.help_docs import add_documentation_action
 from designer.icons import app_icon
 from designer.inspector import Inspector
 from designer.layout import auto_layout
 from designer.palette import Palette
+from designer.runs.report_export import ReportExport
+from designer.runs.session import RunSession
 from designer.theme import apply_theme, theme_named
+from designer.whatif import WhatIfActions
 from simulation.design import Design, Node
 from simulation.errors import DesignError
-from simulation.loader import load_design, save_design
+from simulation.loader import load_design
 from simulation.registry import get_kind
 
 FILE_FILTER = "genai-sim designs (*.genai.json *.json);;All files (*)"
 MAX_RECENT = 10
-
-
-def new_design() -> Design:
-    """An empty design with a modest default workload (a Poisson stream and short warm-up)."""
-    return Design(name="Untitled design",
-                  workload={"arrival": {"process": "poisson", "rate_per_s": 1.0}, "duration_s": 600,
-                            "warmup_s": 30, "seed": 1,
-                            "input_tokens": {"dist": "fixed", "value": 500},
-                            "output_tokens": {"dist": "fixed", "value": 200}})
+SIDE_WIDTHS = (230, 380)  # palette and inspector columns on first start (px)
+RESULTS_SHARE = 0.32  # of the window height, for the results dock when a run first shows it
 
 
 class MainWindow(QMainWindow):
@@ -57,9 +59,7 @@ class MainWindow(QMainWindow):
         self.settings = QSettings()
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
-        self.design = new_design()
-        self.file_path: str | None = None
-        self.undo_stack = QUndoStack(self)
+        self.document = DesignDocument(parent=self)
         self.theme = theme_named(str(self.settings.value("theme", "light")))
         self.scene = DesignScene(self.design, self.undo_stack, self.theme, self)
         self.scene.snap_to_grid = _as_bool(self.settings.value("snap_to_grid", True))
@@ -67,6 +67,15 @@ class MainWindow(QMainWindow):
         self.view.setObjectName("canvas")
         self.setCentralWidget(self.view)
         self.actions_by_name: dict[str, QAction] = {}
+        # The designer's features work on the document; the window only places their docks and actions.
+        self.autosaver = Autosaver(self.document, parent=self)
+        self.run_session = RunSession(self.document, self.scene, self)
+        self.whatif = WhatIfActions(self.document, self._selected_node, self)
+        self.report_export = ReportExport(self.document, self)
+        self._selection_timer = QTimer(self)  # one inspector update per burst of selection changes
+        self._selection_timer.setSingleShot(True)
+        self._selection_timer.setInterval(0)
+        self._selection_timer.timeout.connect(self._selection_changed)
         self._build_docks()
         self._build_actions()
         self._build_menus()
@@ -74,72 +83,96 @@ class MainWindow(QMainWindow):
         self._build_statusbar()
         self._connect()
         self._restore_state()
-        try:  # autosave and crash recovery (designer/autosave.py) keep unsaved work safe
-            from designer.autosave import install_autosave
-
-            install_autosave(self)
-        except ImportError:
-            pass
-        try:
-            from designer.runs import install_run_ui
-
-            install_run_ui(self)
-        except ImportError:
-            pass
-        try:
-            from designer.whatif import install_whatif_ui
-
-            install_whatif_ui(self)
-        except ImportError:
-            pass
         self._had_saved_state = self._restored_state
-        listed = {a for a in self.view_menu.actions()}
-        for dock in self.findChildren(QDockWidget):  # docks added by the run UI get a View toggle too
-            if dock.toggleViewAction() not in listed:
-                self.view_menu.addAction(dock.toggleViewAction())
         if path:
             self.open_path(path)
         self._update_title()
         QTimer.singleShot(0, self.view.initial_view)
 
+    # -- the document's parts, as the canvas and tests know them ----------------------------------------
+    @property
+    def design(self) -> Design:
+        return self.document.design
+
+    @property
+    def undo_stack(self) -> QUndoStack:
+        return self.document.undo_stack
+
+    @property
+    def file_path(self) -> str | None:
+        return self.document.path
+
     # -- construction ------------------------------------------------------------------------------
     def _build_docks(self) -> None:
-        # Side docks run the full height; docks below the canvas (results) stay between them.
+        # Side docks run the full height; the results dock below the canvas stays between them.
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setDockNestingEnabled(True)
+        right, bottom = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
         self.palette = Palette()
         self.palette_dock = self._dock("Components", "palette_dock", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.inspector = Inspector(self.design, self.undo_stack)
-        self.inspector_dock = self._dock("Inspector", "inspector_dock", self.inspector,
-                                         Qt.DockWidgetArea.RightDockWidgetArea)
+        self.inspector_dock = self._dock("Inspector", "inspector_dock", self.inspector, right)
         self.history = QUndoView(self.undo_stack)
         self.history.setEmptyLabel("Opened design")
-        self.history_dock = self._dock("History", "history_dock", self.history, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.history_dock = self._dock("History", "history_dock", self.history, right)
         self.tabifyDockWidget(self.inspector_dock, self.history_dock)
         self.inspector_dock.raise_()
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [220, 340], Qt.Orientation.Horizontal)
+        self.run_dock = self.run_session.run_dock
+        self.results_dock = self.run_session.results_dock
+        self.addDockWidget(right, self.run_dock)
+        self.addDockWidget(bottom, self.results_dock)
+        self.results_dock.hide()  # empty until the first run: the canvas takes the space
+        self.run_session.results_shown.connect(self._show_results_dock)
+        self.run_session.dock_added.connect(self._add_feature_dock)
+
+    def _add_feature_dock(self, dock: QDockWidget) -> None:
+        """A dock a feature opens later (chaos): tabbed with the run dock, with a View toggle."""
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.tabifyDockWidget(self.run_dock, dock)
+        self.view_menu.insertAction(self._view_docks_end, dock.toggleViewAction())
+
+    def _show_results_dock(self) -> None:
+        dock = self.results_dock
+        if dock.isVisible() or dock.isFloating():
+            return
+        dock.show()
+        if not self._had_saved_state and not getattr(self, "_results_sized", False):
+            # first show on a first start: a fixed share; later the user's size
+            self._results_sized = True
+            self.resizeDocks([dock], [int(self.height() * RESULTS_SHARE)], Qt.Orientation.Vertical)
 
     def _initial_dock_sizes(self) -> None:
-        """First start: side columns of a readable width, the inspector tall, docks below the canvas
-        (results) compact, so the canvas keeps most of the window. Later starts restore the user's layout."""
-        docks = [d for d in self.findChildren(QDockWidget) if d.isVisible() and not d.isFloating()]
-        right = [d for d in docks if self.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea]
-        bottom = [d for d in docks if self.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
-        self.resizeDocks([self.palette_dock] + right[:1], [230, 380][:1 + bool(right)], Qt.Orientation.Horizontal)
-        if bottom:
-            self.resizeDocks(bottom[:1], [max(200, self.height() // 4)], Qt.Orientation.Vertical)
-        stacked = [d for d in right if d not in (self.history_dock,)]
-        if len(stacked) > 1:
-            share = [int(self.height() * 0.55)] + [int(self.height() * 0.45 / (len(stacked) - 1))] * (len(stacked) - 1)
-            self.resizeDocks(stacked, share, Qt.Orientation.Vertical)
+        """First start: side columns of a readable width, the inspector taller than the run panel, so the
+        canvas keeps most of the window. Later starts restore the user's layout."""
+        self.resizeDocks([self.palette_dock, self.inspector_dock], list(SIDE_WIDTHS), Qt.Orientation.Horizontal)
+        stacked = [d for d in (self.inspector_dock, self.run_dock) if d.isVisible() and not d.isFloating()]
+        if len(stacked) == 2:
+            self.resizeDocks(stacked, [int(self.height() * 0.55), int(self.height() * 0.45)],
+                             Qt.Orientation.Vertical)
 
     def showEvent(self, event: Any) -> None:  # noqa: N802
         super().showEvent(event)
         if not getattr(self, "_sized_docks", False):
             self._sized_docks = True
-            if not self._had_saved_state:
-                QTimer.singleShot(0, self._initial_dock_sizes)
+            QTimer.singleShot(0, self._first_layout)
+
+    def _first_layout(self) -> None:
+        """Once shown: size the docks (first start), then fit the design into the canvas as it now is."""
+        if not self._had_saved_state:
+            self._initial_dock_sizes()
+        self.view.initial_view()
+
+    def set_panels_visible(self, visible: bool) -> None:
+        """View ▸ Show Panels: collapse every dock to give the canvas the whole window, and bring them back."""
+        if not visible:
+            self._collapsed = [d for d in self.findChildren(QDockWidget) if d.isVisible()]
+            for dock in self._collapsed:
+                dock.hide()
+        else:
+            for dock in getattr(self, "_collapsed", []) or [self.palette_dock, self.inspector_dock, self.run_dock]:
+                dock.show()
+            self._collapsed = []
 
     def _dock(self, title: str, name: str, widget: Any, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -152,7 +185,9 @@ class MainWindow(QMainWindow):
                 checkable: bool = False) -> QAction:
         action = QAction(text, self)
         action.setObjectName(name)
-        if shortcut is not None:
+        if name in shortcuts.SHORTCUTS:  # the one shortcut table (designer/shortcuts.py) wins
+            shortcuts.apply(action)
+        elif shortcut is not None:
             if isinstance(shortcut, list):
                 action.setShortcuts(shortcut)
             else:
@@ -182,14 +217,17 @@ class MainWindow(QMainWindow):
         a("save_as", "Save &As…", self.save_as, K.SaveAs if not QKeySequence(K.SaveAs).isEmpty()
           else "Ctrl+Shift+S", "Save under a new name")
         a("export", "&Export Diagram…", self.export_dialog, "Ctrl+E", "Export the diagram as PNG or SVG")
+        a("export_report", "Export &Report…", self.report_export.ask_and_start, "Ctrl+Shift+E",
+          "Run the design and write the interview-ready report (" + ", ".join(
+              f.upper() for f in self.report_export.formats()) + ")")
         a("quit", "&Quit", self.close, K.Quit if not QKeySequence(K.Quit).isEmpty() else "Ctrl+Q",
           "Close the window")
         undo = self.undo_stack.createUndoAction(self, "&Undo")
-        undo.setShortcut(QKeySequence(K.Undo))
         undo.setObjectName("undo")
+        shortcuts.apply(undo)
         redo = self.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcuts([QKeySequence(K.Redo), QKeySequence("Ctrl+Shift+Z")])
         redo.setObjectName("redo")
+        shortcuts.apply(redo)  # Ctrl+Y and Ctrl+Shift+Z, each bound once
         self.actions_by_name["undo"], self.actions_by_name["redo"] = undo, redo
         a("cut", "Cu&t", self.cut, K.Cut, "Cut the selected nodes")
         a("copy", "&Copy", self.copy, K.Copy, "Copy the selected nodes (and the edges among them)")
@@ -208,11 +246,17 @@ class MainWindow(QMainWindow):
         dark = a("dark_theme", "&Dark Theme", lambda on: self.set_theme("dark" if on else "light"), "Ctrl+Shift+D",
                  "Switch between the light and dark themes", True)
         dark.setChecked(self.theme.name == "dark")
+        panels = a("show_panels", "Show &Panels", self.set_panels_visible, None,
+                   "Hide every panel to give the canvas the whole window, or bring them back", True)
+        panels.setChecked(True)
         a("shortcuts", "&Keyboard Shortcuts", self.show_shortcuts, K.HelpContents if not QKeySequence(
             K.HelpContents).isEmpty() else "F1", "List the keyboard shortcuts")
         a("about", "&About genai-sim", self.show_about, None, "Version and licence")
         for action in self.actions_by_name.values():
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.canvas_actions = CanvasActions(self.view, self.undo_stack, self, self.actions_by_name, self.add_node,
+                                            lambda text: self.statusBar().showMessage(text, 5000))
+        self.actions_by_name.update(self.canvas_actions.actions)
         # Editing keys belong to the canvas: in a text field, Delete/Ctrl+C must edit the text instead.
         for name in ("cut", "copy", "paste", "delete", "select_all", "duplicate"):
             action = self.actions_by_name[name]
@@ -220,39 +264,41 @@ class MainWindow(QMainWindow):
             self.view.addAction(action)
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
+    def _fill_menu(self, menu: QMenu, entries: list[Any]) -> None:
+        """Add actions (by name or as QAction) in order; ``None`` is a separator."""
+        for entry in entries:
+            if entry is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(self.actions_by_name[entry] if isinstance(entry, str) else entry)
+
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        n = self.actions_by_name
         self.file_menu = bar.addMenu("&File")
-        for name in ("new", "new_template", "open"):
-            self.file_menu.addAction(n[name])
+        self._fill_menu(self.file_menu, ["new", "new_template", "open"])
         self.recent_menu = self.file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        self.file_menu.addSeparator()
-        for name in ("save", "save_as", "export"):
-            self.file_menu.addAction(n[name])
-        self.file_menu.addSeparator()
-        self.file_menu.addAction(n["quit"])
+        self._fill_menu(self.file_menu, [None, "save", "save_as", None, "export", "export_report", None, "quit"])
         self.edit_menu = bar.addMenu("&Edit")
-        for name in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", None, "select_all",
-                     "auto_layout"):
-            if name is None:
-                self.edit_menu.addSeparator()
-            else:
-                self.edit_menu.addAction(n[name])
+        self._fill_menu(self.edit_menu, ["undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", "rename",
+                                         None, "select_all", "auto_layout"])
+        arrange = self.edit_menu.addMenu("A&rrange")
+        self._fill_menu(arrange, ["align_left", "align_center", "align_right", "align_top", "align_middle",
+                                  "align_bottom", None, "distribute_h", "distribute_v"])
+        self._fill_menu(self.edit_menu, ["group", "ungroup"])
         self.view_menu = bar.addMenu("&View")
-        for name in ("zoom_in", "zoom_out", "zoom_fit", "zoom_reset", None, "snap", "dark_theme"):
-            if name is None:
-                self.view_menu.addSeparator()
-            else:
-                self.view_menu.addAction(n[name])
-        self.view_menu.addSeparator()
-        for dock in (self.palette_dock, self.inspector_dock, self.history_dock):
-            self.view_menu.addAction(dock.toggleViewAction())
-        self.run_menu = bar.addMenu("&Run")  # filled by designer.runs.install_run_ui
+        self._fill_menu(self.view_menu, ["zoom_in", "zoom_out", "zoom_fit", "zoom_reset", None, "snap",
+                                         "dark_theme", None, "show_panels"])
+        self._fill_menu(self.view_menu, [d.toggleViewAction() for d in (
+            self.palette_dock, self.inspector_dock, self.history_dock, self.run_dock, self.results_dock)])
+        self._view_docks_end = self.view_menu.addSeparator()  # docks opened later go above this line
+        self.run_menu = bar.addMenu("&Run")
+        groups = self.run_session.menu_groups() + self.whatif.menu_groups()
+        for i, group in enumerate(groups):
+            self._fill_menu(self.run_menu, ([None] if i else []) + list(group))
         self.help_menu = bar.addMenu("&Help")
-        self.help_menu.addAction(n["shortcuts"])
-        self.help_menu.addAction(n["about"])
+        self._fill_menu(self.help_menu, ["shortcuts", "about"])
+        self.docs_action = add_documentation_action(self, self.help_menu)  # Help ▸ Documentation (the docs site)
 
     def _build_toolbar(self) -> None:
         tb = self.addToolBar("Main")
@@ -277,16 +323,24 @@ class MainWindow(QMainWindow):
         bar.showMessage("Drag components from the palette; drag from a node's right port to connect.", 8000)
 
     def _connect(self) -> None:
+        self.autosaver.failed.connect(self._status)
+        self.run_session.message.connect(lambda text, _error: self._status(text, 8000))
+        self.run_session.node_selected.connect(self.select_node)
+        self.whatif.message.connect(self._status)
+        self.whatif.open_requested.connect(self.open_in_new_window)
+        self.report_export.message.connect(lambda text: self._status(text, 10000))
+        self.document.replaced.connect(self._document_replaced)
         self.palette.add_requested.connect(self.add_node_at_center)
         self.view.kind_dropped.connect(self.add_node)
         self.view.file_dropped.connect(self._open_dropped)
         self.view.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f} %"))
-        self.scene.selectionChanged.connect(self._selection_changed)
+        self.scene.selectionChanged.connect(self._selection_timer.start)
         self.scene.status_message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.scene.review_changed.connect(self._review_changed)
         # Bound methods, not lambdas: Qt drops these connections when the window is destroyed.
-        self.undo_stack.cleanChanged.connect(self._update_title)
-        self.undo_stack.indexChanged.connect(self._update_title)
+        self.document.dirty_changed.connect(self._update_title)
+        self.document.path_changed.connect(self._update_title)
+        self.undo_stack.indexChanged.connect(self._update_title)  # a renamed design changes the title
         self._review_changed(self.scene.issues)
 
     # -- state persistence ------------------------------------------------------------------------
@@ -300,12 +354,20 @@ class MainWindow(QMainWindow):
         self._restored_state = isinstance(state, QByteArray) and not state.isEmpty()
         if self._restored_state:
             self.restoreState(state)
+            self.results_dock.hide()  # an empty results dock takes no room; the first run brings it back
 
     def _save_state(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
 
-    # -- public API for the run UI -----------------------------------------------------------------
+    # -- canvas services ----------------------------------------------------------------------------
+    def _status(self, text: str, timeout_ms: int = 6000) -> None:
+        self.statusBar().showMessage(text, timeout_ms)
+
+    def _selected_node(self) -> str | None:
+        ids = self.scene.selected_node_ids()
+        return ids[0] if ids else None
+
     def select_node(self, node_id: str) -> None:
         item = self.scene.node_items.get(node_id)
         if item is None:
@@ -341,20 +403,33 @@ class MainWindow(QMainWindow):
 
     def add_node_at_center(self, kind: str) -> Node | None:
         centre = self.view.mapToScene(self.view.viewport().rect().center())
-        taken = {(round(n.pos[0]), round(n.pos[1])) for n in self.design.nodes}
-        pos = QPointF(round(centre.x() / GRID) * GRID, round(centre.y() / GRID) * GRID)
-        while (round(pos.x()), round(pos.y())) in taken:  # do not stack new nodes exactly on each other
-            pos += QPointF(2 * GRID, 2 * GRID)
-        return self.add_node(kind, pos)
+        x, y = free_spot((centre.x(), centre.y()), self.scene.card_rects().values())  # never on top of a card
+        node = self.add_node(kind, QPointF(x, y))
+        if node is not None and node.id in self.scene.node_items:
+            self.view.ensureVisible(self.scene.node_items[node.id], 40, 40)
+        return node
 
     def delete_selection(self) -> None:
         nodes, edges = self.scene.selected_node_ids(), self.scene.selected_edge_indices()
+        groups = self.canvas_actions.selected_group_ids()
+        if groups and (nodes or edges):
+            self.undo_stack.beginMacro("Delete selection")
         if nodes or edges:
             self.undo_stack.push(RemoveCommand(self.design, nodes, edges))
+        if groups:
+            self.canvas_actions.remove_selected_groups()
+            if nodes or edges:
+                self.undo_stack.endMacro()
 
     def select_all(self) -> None:
-        for item in self.scene.node_items.values():
-            item.setSelected(True)
+        # One selection change for the whole set: the scene signals once, the inspector rebuilds once.
+        self.scene.blockSignals(True)
+        try:
+            for item in self.scene.node_items.values():
+                item.setSelected(True)
+        finally:
+            self.scene.blockSignals(False)
+        self.scene.selectionChanged.emit()
 
     def copy(self) -> None:
         ids = self.scene.selected_node_ids()
@@ -425,6 +500,7 @@ class MainWindow(QMainWindow):
             action.blockSignals(False)
 
     def _selection_changed(self) -> None:
+        """Runs once per burst of selection changes (a rubber band or Select All changes it per item)."""
         nodes, edges = self.scene.selected_node_ids(), self.scene.selected_edge_indices()
         self.inspector.show_selection(nodes, edges)
         if nodes or edges:
@@ -449,13 +525,12 @@ class MainWindow(QMainWindow):
 
     # -- files ------------------------------------------------------------------------------------
     def _update_title(self, *_args: Any) -> None:
-        name = Path(self.file_path).name if self.file_path else "untitled"
-        self.setWindowTitle(f"{self.design.name} — {name}[*] — genai-sim")
-        self.setWindowModified(not self.undo_stack.isClean())
+        self.setWindowTitle(f"{self.design.name} — {self.document.file_name}[*] — genai-sim")
+        self.setWindowModified(self.document.is_dirty)
 
     def maybe_save(self) -> bool:
         """True when it is fine to drop the current design (saved, discarded, or unchanged)."""
-        if self.undo_stack.isClean():
+        if not self.document.is_dirty:
             return True
         answer = QMessageBox.warning(
             self, "Unsaved changes", f"Save changes to “{self.design.name}” before closing it?",
@@ -465,18 +540,15 @@ class MainWindow(QMainWindow):
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
 
-    def _replace_design(self, design: Design, path: str | None) -> None:
-        self.scene.clear_overlays()
-        self.design.replace_with(design)
-        self.undo_stack.clear()
-        self.undo_stack.setClean()
-        self.file_path = path
+    def _document_replaced(self) -> None:
         self._update_title()
         self.view.initial_view()
 
     def new_file(self) -> None:
         if self.maybe_save():
-            self._replace_design(new_design(), None)
+            from designer.document import new_design
+
+            self.document.replace(new_design())
 
     def new_from_template(self) -> None:
         from designer.gallery import TemplateGallery
@@ -485,12 +557,7 @@ class MainWindow(QMainWindow):
             return
         dialog = TemplateGallery(self, self.theme.name)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.selected_path():
-            try:
-                design = load_design(dialog.selected_path())
-            except DesignError as exc:
-                QMessageBox.critical(self, "Cannot open template", str(exc))
-                return
-            self._replace_design(design, None)  # a copy: saving asks for a new file name
+            self.open_path(dialog.selected_path(), ask=False)
 
     def open_dialog(self) -> None:
         if not self.maybe_save():
@@ -504,18 +571,31 @@ class MainWindow(QMainWindow):
         self.open_path(path)
 
     def open_path(self, path: str, ask: bool = True) -> bool:
+        """Open a design file; a built-in template opens as an untitled copy (Save asks where)."""
         if ask and not self.maybe_save():
             return False
         try:
-            design = load_design(path)
+            untitled = self.document.open(path)
         except DesignError as exc:
             QMessageBox.critical(self, "Cannot open design", str(exc))
             self._forget_recent(path)
             return False
-        self._replace_design(design, str(Path(path).resolve()))
-        self._add_recent(self.file_path or path)
-        self.statusBar().showMessage(f"Opened {path}", 5000)
+        if untitled:
+            self._status(f"Opened the template {Path(path).name} as an untitled copy; Save asks for a file name.",
+                         8000)
+        else:
+            self._add_recent(self.file_path or path)
+            self._status(f"Opened {path}", 5000)
         return True
+
+    def open_in_new_window(self, design: Design) -> MainWindow:
+        """Show ``design`` as an untitled document in a window of its own (a what-if point)."""
+        window = MainWindow()
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.document.replace(design, None, base_dir=design.base_dir, modified=True)
+        window.show()
+        self._opened_windows = [w for w in getattr(self, "_opened_windows", []) if w.isVisible()] + [window]
+        return window
 
     def save(self) -> bool:
         if not self.file_path:
@@ -523,8 +603,12 @@ class MainWindow(QMainWindow):
         return self._save_to(self.file_path)
 
     def save_as(self) -> bool:
-        start = self.file_path or str(Path(str(self.settings.value("last_dir", os.getcwd())))
-                                      / (_slug(self.design.name) + ".genai.json"))
+        folder = (str(Path(self.file_path).parent) if self.file_path and not is_template(self.file_path)
+                  else str(self.settings.value("last_dir", os.getcwd())))
+        if is_template(folder):
+            folder = os.getcwd()
+        start = str(Path(folder) / (Path(self.file_path).name if self.file_path
+                                    else _slug(self.design.name) + ".genai.json"))
         path, _ = QFileDialog.getSaveFileName(self, "Save design as", start, FILE_FILTER)
         if not path:
             return False
@@ -534,15 +618,12 @@ class MainWindow(QMainWindow):
 
     def _save_to(self, path: str) -> bool:
         try:
-            save_design(self.design, path)
+            saved = self.document.save(path)
         except OSError as exc:
             QMessageBox.critical(self, "Cannot save", f"{path}: {exc.strerror or exc}")
             return False
-        self.file_path = str(Path(path).resolve())
-        self.undo_stack.setClean()
-        self._add_recent(self.file_path)
-        self._update_title()
-        self.statusBar().showMessage(f"Saved {path}", 5000)
+        self._add_recent(saved)
+        self._status(f"Saved {path}", 5000)
         return True
 
     def export_dialog(self) -> None:
@@ -594,9 +675,7 @@ class MainWindow(QMainWindow):
         rows = [(a.text().replace("&", ""), ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText)
                                                       for s in a.shortcuts()))
                 for a in self.shortcut_actions() if a.shortcuts()]
-        rows += [("Pan", "Middle drag, or Space + drag"), ("Zoom", "Mouse wheel"),
-                 ("Connect", "Drag from a node's right port onto another node"),
-                 ("Multi-select", "Ctrl+click, or drag a rubber band"), ("Cancel", "Esc")]
+        rows += list(shortcuts.CANVAS_KEYS)
         table = QTableWidget(len(rows), 2)
         table.setObjectName("shortcuts_table")
         table.setHorizontalHeaderLabels(["Action", "Shortcut"])
@@ -616,9 +695,12 @@ class MainWindow(QMainWindow):
 
     def shortcut_actions(self) -> list[QAction]:
         seen: list[QAction] = []
-        for menu in (self.file_menu, self.edit_menu, self.view_menu, self.run_menu, self.help_menu):
-            for action in menu.actions():
-                if action.shortcuts() and action not in seen:
+        menus = [self.file_menu, self.edit_menu, self.view_menu, self.run_menu, self.help_menu]
+        while menus:
+            for action in menus.pop(0).actions():
+                if action.menu() is not None:
+                    menus.append(action.menu())  # submenus (Edit ▸ Arrange) too
+                elif action.shortcuts() and action not in seen:
                     seen.append(action)
         return seen
 
@@ -632,6 +714,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             event.ignore()
             return
+        self.autosaver.close()  # saved, or the changes discarded by the user
         self._save_state()
         event.accept()
 

@@ -1,4 +1,4 @@
-"""The palette: every registered kind grouped as SPEC §3, searchable, with icons and declaration tooltips.
+"""The palette: every registered kind grouped by kind group, searchable, with icons and declaration tooltips.
 Drag a kind onto the canvas (MIME ``application/x-genai-sim-kind``) or double-click to add it at the centre."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
-from PySide6.QtGui import QDrag
+from PySide6.QtGui import QDrag, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from designer.canvas.view import KIND_MIME
@@ -29,6 +29,15 @@ def kind_tooltip(kind) -> str:  # type: ignore[no-untyped-def]
 
 
 class KindTree(QTreeWidget):
+    enter_pressed = Signal(QTreeWidgetItem)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentItem() is not None:
+            self.enter_pressed.emit(self.currentItem())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setHeaderHidden(True)
@@ -97,8 +106,10 @@ class Palette(QWidget):
             child.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)
             self.groups[kind.group].addChild(child)
         self.tree.expandAll()
+        # Double-click only: itemActivated also fires on that double-click (two nodes per click); Enter is
+        # handled by the tree itself (KindTree.keyPressEvent).
         self.tree.itemDoubleClicked.connect(self._double_clicked)
-        self.tree.itemActivated.connect(self._double_clicked)
+        self.tree.enter_pressed.connect(self._double_clicked)
 
     def _double_clicked(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         kind = item.data(0, KIND_ROLE)

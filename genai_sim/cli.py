@@ -1,4 +1,4 @@
-"""`genai-sim`: one entry point (SPEC §7). Bad input → one line on stderr and exit 2, never a traceback."""
+"""`genai-sim`: one entry point. Bad input → one line on stderr and exit 2, never a traceback."""
 
 from __future__ import annotations
 
@@ -62,17 +62,17 @@ def build_parser(wanted: str | None = None) -> Parser:
                     "`genai-sim [FILE]` opens the designer.")
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
 
-    p = sub.add_parser("run", help="simulate a design; a table, or SPEC §6 JSON with --json")
+    p = sub.add_parser("run", help="simulate a design; a table, or the run JSON with --json")
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
-    p.add_argument("--seed", type=int)
+    p.add_argument("--seed", type=int, help="random seed (default: the workload's)")
     p.add_argument("--duration", type=float, help="simulated seconds (overrides the workload's duration_s)")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                    help="override a value, e.g. nodes.llm.params.replicas=4 (repeatable)")
 
     p = sub.add_parser("validate", help="design review; exit 0 clean, 1 errors found, 2 file invalid")
     p.add_argument("file")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the findings as JSON")
 
     p = sub.add_parser("export", help="the diagram as drawn on the canvas (headless)")
     p.add_argument("file")

@@ -1,6 +1,6 @@
 """Fit the built-in profiles (assets/profiles/*.json) to the public kernel measurements.
 
-Rerun with ``python -m kernels.fit`` (reads ../shared/validation; writes assets/profiles). Each
+Rerun with ``python -m kernels.fit`` (reads the public measurements, see ``public_data``; writes assets/profiles). Each
 shipped profile holds the catalog peaks and compact efficiency grids fitted by least squares (with
 a smoothness penalty) to the public tables; it does not copy the tables. GPUs without public data
 reuse the grids of the nearest measured architecture and say so in ``source``.
@@ -20,6 +20,7 @@ from kernels import public_data, roofline
 from kernels.grid import LogGrid, fit_grid
 from kernels.hardware import ASSETS_DIR, GPUSpec, all_gpus, gpu, resolve_dtype
 from kernels.perf import ANY_DTYPE, PROFILE_FORMAT, PROFILE_VERSION
+from kernels.sources import cite
 
 # Candidate grid nodes; each fit keeps those inside the data range plus the data's end points.
 GEMM_M = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768]
@@ -50,7 +51,7 @@ NEAREST_WHY = {
     "a100-40gb": "same Ampere GA100 die", "v100-32gb": "nearest measured HBM data-centre GPU (Ampere)",
     "l4": "same Ada AD10x architecture", "a10g": "nearest measured GDDR PCIe GPU (Ada) [?]",
 }
-# aiconfigurator system YAML (catalog G2): HBM efficiency 0.8 and 3 µs constant latency per copy.
+# aiconfigurator system YAML (sources.json "aiconfigurator"): HBM efficiency 0.8 and 3 µs constant latency per copy.
 MEMCPY_BW_FACTOR, MEMCPY_LATENCY_MS = 0.8, 0.003
 SMOOTHNESS = 3e-3
 
@@ -155,7 +156,8 @@ def memcpy_table(spec: GPUSpec) -> dict:
     roof = 2.0 * size / (spec.mem_bw_gbs * 1e9) * 1e3
     model = MEMCPY_LATENCY_MS + roof / MEMCPY_BW_FACTOR
     return {"axes": {"nbytes": MEMCPY_NBYTES}, "log_eff": [round(float(v), 4) for v in np.log(roof / model)],
-            "fit": {"model": "aiconfigurator: 3 us + bytes / (0.8 x HBM bandwidth) (catalog G2)"}}
+            "fit": {"model": cite("aiconfigurator", detail="3 us + bytes / (0.8 x HBM bandwidth), as AIConfigurator's "
+                                             "system files model a copy")}}
 
 
 def _peaks(spec: GPUSpec) -> dict:
@@ -180,7 +182,7 @@ def lss_step_overhead() -> tuple[float, str]:
     total += next(float(t) for lay, s, t in zip(per_seq["layer"], per_seq["sequences"], per_seq["time_us"])
                   if lay == "sampler" and s == "1")
     return total / 1e3, ("embedding + final_layernorm + sampler at 1 token/sequence, LLMServingSim vLLM 0.19.0 "
-                         "RTX PRO 6000 Llama-3.1-8B (validation/kernels/llmservingsim); used for every GPU")
+                         "RTX PRO 6000 Llama-3.1-8B; used for every GPU — " + cite("llmservingsim"))
 
 
 def fit_aiconfigurator(gpu_id: str, step: tuple[float, str], log=print) -> dict:
@@ -210,8 +212,7 @@ def fit_aiconfigurator(gpu_id: str, step: tuple[float, str], log=print) -> dict:
         "format": PROFILE_FORMAT, "version": PROFILE_VERSION, "id": gpu_id, "gpu": gpu_id, "device": spec.name,
         "source": f"datasheet peaks + efficiency fitted to aiconfigurator vLLM {vllm} {spec.name} tables "
                   f"(GEMM, FlashAttention prefill/decode) and NCCL {nccl} all_reduce",
-        "measured_by": f"public data: ai-dynamo/aiconfigurator @095f58a5, systems/data/{folder} "
-                       "(validation/kernels/aiconfigurator)",
+        "measured_by": f"public data: AIConfigurator @095f58a5, systems/data/{folder} — " + cite("aiconfigurator"),
         "date": dt.date.today().isoformat(),
         "software": {"vllm": vllm, "nccl": nccl},
         "peaks": _peaks(spec),
@@ -254,8 +255,7 @@ def fit_llmservingsim(gpu_id: str, prior: dict, step: tuple[float, str], log=pri
         "source": f"datasheet peaks + efficiency fitted to LLMServingSim vLLM 0.19.0 {spec.name} per-layer tables "
                   "(Llama-3.1-8B/Qwen3-32B GEMMs and attention), regularised towards the L40S fit "
                   f"(aiconfigurator vLLM 0.24.0); {ar_note}",
-        "measured_by": "public data: casys-kaist/LLMServingSim @5daddb21, profiler/perf "
-                       "(validation/kernels/llmservingsim)",
+        "measured_by": "public data: LLMServingSim @5daddb21, profiler/perf — " + cite("llmservingsim"),
         "date": dt.date.today().isoformat(),
         "software": {"vllm": "0.19.0"},
         "peaks": _peaks(spec),
@@ -271,7 +271,7 @@ def scaled_profile(gpu_id: str, base: dict) -> dict:
     tables["memcpy"] = {ANY_DTYPE: memcpy_table(spec)}
     data.update({
         "id": gpu_id, "gpu": gpu_id, "device": spec.name, "peaks": _peaks(spec),
-        "source": f"datasheet peaks ({spec.source}) + efficiency curves scaled from the {base['id']} fit "
+        "source": f"datasheet peaks (cited in peaks.source) + efficiency curves scaled from the {base['id']} fit "
                   f"({NEAREST_WHY[gpu_id]}); not measured on this GPU. Base: {base['source']}",
         "measured_by": f"not measured; efficiency borrowed from {base['id']}",
     })

@@ -1,4 +1,4 @@
-"""Readers for the public kernel measurements in ../shared/validation/kernels (never copied into the repo),
+"""Readers for the public kernel measurements in the held-out validation data (never copied into the repo),
 plus one small sourced table that folder lacks (the RTX PRO 6000 all-reduce, at the end).
 
 Used by the fitting script (``kernels.fit``), the accuracy benchmarks and the validation tests.
@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from kernels.errors import InputError
+from kernels.sources import cite
 
 # aiconfigurator folder name and vLLM version directory per catalog GPU (validation/README.md §1).
 AIC_GPUS: dict[str, tuple[str, str, str]] = {
@@ -25,7 +26,7 @@ AIC_DTYPES = {"bfloat16": "bf16", "fp8": "fp8"}
 
 
 def validation_dir() -> Path:
-    """../shared/validation next to the repository (env GENAI_SIM_VALIDATION overrides)."""
+    """The validation data folder beside the checkout (env GENAI_SIM_VALIDATION overrides)."""
     override = os.environ.get("GENAI_SIM_VALIDATION")
     if override:
         return Path(override)
@@ -108,7 +109,7 @@ def aic_allreduce(gpu_id: str) -> Table:
 
 # --- LLMServingSim per-layer tables (RTX 4090, RTX PRO 6000; vLLM 0.19.0, eager) -------------------
 
-# Shapes of the profiled models (HF config.json; catalog.md section B).
+# Shapes of the profiled models (HF config.json, cited in models.json).
 LSS_MODELS: dict[str, dict[str, int]] = {
     "meta-llama/Llama-3.1-8B": dict(hidden=4096, heads=32, kv_heads=8, head_dim=128, inter=14336, vocab=128256),
     "Qwen/Qwen3-32B": dict(hidden=5120, heads=64, kv_heads=8, head_dim=128, inter=25600, vocab=151936),
@@ -173,12 +174,12 @@ def lss_attention(gpu_id: str) -> tuple[Table, Table]:
     return table(pre, "pure prefill"), table(dec, "pure decode")
 
 
-# --- RTX PRO 6000 all-reduce (not in ../shared/validation; a sourced figure carried over) -------------
+# --- RTX PRO 6000 all-reduce (not in the validation data; a sourced figure carried over) --------------
 
 # NCCL all_reduce of bf16 across two RTX PRO 6000 Blackwell Server Edition on PCIe Gen5 x16, replayed from
 # CUDA graphs: (message bytes, µs). LLMServingSim `python -m profiler hardware`, written 2026-09-08,
 # casys-kaist/LLMServingSim @e08dc388 profiler/perf/RTXPRO6000/hardware.yaml (MIT). This is the link
-# LLMServingSim used to reproduce the TP2 vLLM run in validation/e2e (its fitted 15.9 GB/s). A later run on
+# LLMServingSim used to reproduce its TP2 vLLM run (its fitted 15.9 GB/s). A later run on
 # the same cards after the operator disabled PCIe ACS (@1b2cc02, 2026-09-26) was about 2.2x faster on large
 # messages: GPU peer-to-peer over PCIe depends on the host, and the slower figure is the default setup.
 LSS_RTXPRO6000_ALLREDUCE_US: tuple[tuple[int, float], ...] = (
@@ -186,8 +187,9 @@ LSS_RTXPRO6000_ALLREDUCE_US: tuple[tuple[int, float], ...] = (
     (1310720, 90.59), (2228224, 148.95), (5242880, 335.41), (8912896, 566.73), (16777216, 1051.83),
     (20971520, 1309.13),
 )
-LSS_ALLREDUCE_SOURCE = ("LLMServingSim profiler, 2 x RTX PRO 6000 over PCIe Gen5, NCCL all_reduce bf16, CUDA graphs "
-                        "(casys-kaist/LLMServingSim @e08dc388 profiler/perf/RTXPRO6000/hardware.yaml, 2026-09-08)")
+LSS_ALLREDUCE_SOURCE = cite("llmservingsim", detail="measured by the LLMServingSim profiler: 2 x RTX PRO 6000 over PCIe "
+                            "Gen5, NCCL all_reduce bf16, CUDA graphs (@e08dc388 profiler/perf/RTXPRO6000/hardware.yaml, "
+                            "2026-09-08)")
 
 
 def lss_allreduce(gpu_id: str) -> Table | None:

@@ -17,6 +17,10 @@ if [ -f assets/icons/genai-sim.svg ]; then
     cp assets/icons/genai-sim.svg "$DIST/share/icons/hicolor/scalable/apps/genai-sim.svg"
 fi
 cp packaging/install_desktop.sh "$DIST/install-desktop.sh"
+# The documentation site (make docs), opened by Help > Documentation in the packaged app.
+if [ -f build/docs/index.html ]; then
+    rm -rf "$DIST/share/doc/genai-sim" && mkdir -p "$DIST/share/doc" && cp -r build/docs "$DIST/share/doc/genai-sim"
+fi
 chmod +x "$DIST/install-desktop.sh"
 
 if [ "${SKIP_SMOKE:-0}" != 1 ]; then

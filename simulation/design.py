@@ -43,6 +43,20 @@ class Edge:
 
 
 @dataclass
+class Group:
+    """A labelled box drawn behind nodes ("Region A", "VPC"). Layout only: the simulation ignores it.
+    Its members are the nodes whose centre lies inside ``rect`` (x, y, width, height)."""
+
+    id: str
+    name: str = ""
+    rect: tuple[float, float, float, float] = (0.0, 0.0, 400.0, 300.0)
+
+    def contains(self, pos: tuple[float, float]) -> bool:
+        x, y, w, h = self.rect
+        return x <= pos[0] <= x + w and y <= pos[1] <= y + h
+
+
+@dataclass
 class Design:
     name: str = "Untitled design"
     description: str = ""
@@ -52,6 +66,10 @@ class Design:
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # "results", "sweeps", "notes" kept on save
+    # The folder relative file names (traces, empirical samples) resolve against: where the design was
+    # loaded from. Never saved (it describes this copy, not the design) and not compared.
+    base_dir: str | None = field(default=None, repr=False, compare=False)
+    groups: list[Group] = field(default_factory=list)
     _listeners: list[Listener] = field(default_factory=list, repr=False, compare=False)
 
     # -- observation ---------------------------------------------------------------------------
@@ -157,20 +175,56 @@ class Design:
             setattr(edge, key, value)
         self._emit("edge_changed", edge=edge, index=index)
 
+    def group(self, group_id: str) -> Group:
+        for g in self.groups:
+            if g.id == group_id:
+                return g
+        raise KeyError(group_id)
+
+    def add_group(self, group: Group, index: int | None = None) -> None:
+        index = len(self.groups) if index is None else index
+        self.groups.insert(index, group)
+        self._emit("group_added", group=group, index=index)
+
+    def remove_group(self, group_id: str) -> tuple[Group, int]:
+        index = next(i for i, g in enumerate(self.groups) if g.id == group_id)
+        group = self.groups.pop(index)
+        self._emit("group_removed", group=group, index=index)
+        return group, index
+
+    def set_group(self, group_id: str, name: str | None = None,
+                  rect: tuple[float, float, float, float] | None = None) -> None:
+        group = self.group(group_id)
+        if name is not None:
+            group.name = name
+        if rect is not None:
+            group.rect = tuple(float(v) for v in rect)  # type: ignore[assignment]
+        self._emit("group_changed", group=group)
+
     def set_section(self, section: str, value: Any) -> None:
         """Replace ``workload``, ``slo``, ``budget``, ``name`` or ``description``."""
         assert section in ("workload", "slo", "budget", "name", "description")
         setattr(self, section, copy.deepcopy(value))
         self._emit("design_changed", field=section)
 
+    def set_extra(self, key: str, value: Any) -> None:
+        """Set (``value=None``: remove) one kept section such as ``results`` or ``sweeps``."""
+        if value is None:
+            self.extra.pop(key, None)
+        else:
+            self.extra[key] = copy.deepcopy(value)
+        self._emit("extra_changed", key=key)
+
     def replace_with(self, other: Design) -> None:
         """Take over another design's content (open, revert) and tell views to rebuild."""
-        for name in ("name", "description", "workload", "slo", "budget", "nodes", "edges", "extra"):
+        for name in ("name", "description", "workload", "slo", "budget", "nodes", "edges", "extra", "groups",
+                     "base_dir"):
             setattr(self, name, getattr(other, name))
         self._emit("reset")
 
     def clone(self) -> Design:
         twin = Design()
-        for name in ("name", "description", "workload", "slo", "budget", "nodes", "edges", "extra"):
+        for name in ("name", "description", "workload", "slo", "budget", "nodes", "edges", "extra", "groups"):
             setattr(twin, name, copy.deepcopy(getattr(self, name)))
+        twin.base_dir = self.base_dir
         return twin

@@ -1,4 +1,4 @@
-"""Distributions from design files (SPEC §2): parsing with path-precise errors and fast sampling.
+"""Distributions from design files: parsing with path-precise errors and fast sampling.
 
 Times are in milliseconds and token counts are plain numbers; a distribution does not know its unit,
 the parameter that holds it does. Keys may carry an ``_ms`` suffix (``mean_ms``), which is ignored.
@@ -144,7 +144,7 @@ class Dist:
 
 
 def parse_dist(spec: Any, path: str, base_dir: Path | None = None) -> Dist:
-    """Validate a distribution dict (SPEC §2) and return a sampler for it."""
+    """Validate a distribution dict (design file format) and return a sampler for it."""
     if isinstance(spec, (int, float)) and not isinstance(spec, bool):
         spec = {"dist": "fixed", "value": spec}
     if not isinstance(spec, dict):

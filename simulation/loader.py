@@ -1,4 +1,4 @@
-"""The one validating loader for ``*.genai.json`` files (SPEC §2), and the one serializer.
+"""The one validating loader for ``*.genai.json`` files, and the one serializer.
 
 Nothing in a file is executed. Errors are ``DesignError`` with the JSON path of the bad value.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import os
 import re
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from simulation.catalogs import catalog_ids
-from simulation.design import Design, Edge, Node
+from simulation.design import Design, Edge, Group, Node
 from simulation.errors import DesignError, clean_text
 from simulation.safe_paths import atomic_write_text as safe_atomic_write_text
 from simulation.safe_paths import read_text_capped, resolve_user_file
@@ -27,9 +28,10 @@ MAX_DEPTH = 40
 MAX_NODES = 5000
 MAX_EDGES = 20000
 TOP_KEYS = {"format", "version", "name", "description", "workload", "slo", "budget", "nodes", "edges",
-            "results", "sweeps", "notes", "seed_figures"}
+            "groups", "results", "sweeps", "notes", "seed_figures"}
 EXTRA_KEYS = ("results", "sweeps", "notes", "seed_figures")
 NODE_KEYS = {"id", "kind", "name", "pos", "params", "faults"}
+GROUP_KEYS = {"id", "name", "rect"}
 EDGE_KEYS = {"source", "target", "weight", "when", "latency_ms", "label", "retry_budget"}
 GENERIC_OUTCOMES = ("error", "timeout", "fallback")
 SLO_RE = re.compile(r"^(ttft|tpot|itl|e2e)_(mean|p50|p90|p95|p99)_ms$")
@@ -119,7 +121,7 @@ def load_design(source: str | Path | dict[str, Any], *, check_catalogs: bool = T
         _check_depth(source)  # before deepcopy, which would overflow the stack on deep nesting
         data = copy.deepcopy(source)
     design = design_from_dict(data, base_dir=base_dir, check_catalogs=check_catalogs)
-    design.extra["_base_dir"] = str(base_dir) if base_dir else None
+    design.base_dir = str(base_dir) if base_dir else None
     return design
 
 
@@ -162,8 +164,41 @@ def design_from_dict(data: Any, base_dir: Path | None = None, check_catalogs: bo
     kinds = {n.id: n.kind for n in nodes}
     edges = _validate_edges(data.get("edges", []), ids, kinds)
     extra = {k: copy.deepcopy(data[k]) for k in EXTRA_KEYS if k in data}
+    groups = _validate_groups(data.get("groups", []))
     return Design(name=name, description=description, workload=copy.deepcopy(workload), slo=slo, budget=budget,
-                  nodes=nodes, edges=edges, extra=extra)
+                  nodes=nodes, edges=edges, extra=extra, groups=groups)
+
+
+def _validate_groups(raw: Any) -> list[Group]:
+    """Optional layout boxes: [{"id", "name", "rect": [x, y, width, height]}]; the simulation ignores them."""
+    if not isinstance(raw, list):
+        raise DesignError(f"must be a list, got {_show(raw)}", "groups")
+    groups: list[Group] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        path = f"groups[{i}]"
+        if not isinstance(item, dict):
+            raise DesignError(f"must be an object, got {_show(item)}", path)
+        for key in item:
+            if key not in GROUP_KEYS:
+                raise DesignError(f"unknown field (allowed: {', '.join(sorted(GROUP_KEYS))})", f"{path}.{key}")
+        gid = item.get("id")
+        if not isinstance(gid, str) or not ID_RE.match(gid):
+            raise DesignError(f"must be an id of letters, digits, '_', '-' or '.', got {_show(gid)}", f"{path}.id")
+        if gid in seen:
+            raise DesignError(f"duplicate group id {_show(gid)}", f"{path}.id")
+        seen.add(gid)
+        name = item.get("name", "")
+        if not isinstance(name, str) or len(name) > 200:
+            raise DesignError(f"must be a string of at most 200 characters, got {_show(name)}", f"{path}.name")
+        rect = item.get("rect")
+        if (not isinstance(rect, list) or len(rect) != 4
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in rect)
+                or rect[2] <= 0 or rect[3] <= 0):
+            raise DesignError(f"must be [x, y, width, height] with width and height > 0, got {_show(rect)}",
+                              f"{path}.rect")
+        groups.append(Group(gid, name, tuple(float(v) for v in rect)))  # type: ignore[arg-type]
+    return groups
 
 
 def _validate_slo(slo: Any) -> dict[str, float]:
@@ -351,6 +386,8 @@ def design_to_dict(design: Design) -> dict[str, Any]:
         out["budget"] = dict(design.budget)
     out["nodes"] = [node_to_dict(n) for n in design.nodes]
     out["edges"] = [edge_to_dict(e) for e in design.edges]
+    if design.groups:
+        out["groups"] = [{"id": g.id, "name": g.name, "rect": [round(v, 2) for v in g.rect]} for g in design.groups]
     for key in EXTRA_KEYS:
         if key in design.extra:
             out[key] = copy.deepcopy(design.extra[key])

@@ -1,4 +1,4 @@
-"""Run results: per-request records, SPEC §6 metrics (as `vllm bench serve` defines them), SLOs and cost."""
+"""Run results: per-request records, the run JSON's metrics (as `vllm bench serve` defines them), SLOs and cost."""
 
 from __future__ import annotations
 

@@ -126,7 +126,7 @@ def _is_alias(value: str, known: list[str]) -> bool:
     return any(low.startswith(k.lower()) for k in known) or low.startswith("profile:") or low.endswith(".json")
 
 
-# Parameters every kind shares (SPEC §2: replicas, concurrency, queue_limit, timeout_ms).
+# Parameters every kind shares (design file format: replicas, concurrency, queue_limit, timeout_ms).
 COMMON_PARAMS: tuple[Param, ...] = (
     Param("replicas", "int", 1, "copies", 1, 10_000, help="Copies of this node behind its own balancer."),
     Param("concurrency", "int", 1, "requests", 1, 1_000_000,

@@ -16,10 +16,10 @@ from simulation.overrides import with_overrides
 def load_with_overrides(path: str | Path, assignments: list[str] | None = None) -> Design:
     design = load_design(path)
     if assignments:
-        base = design.extra.get("_base_dir")
+        base = design.base_dir
         data = with_overrides(design_to_dict(design), assignments)
         design = load_design(data, base_dir=Path(base) if base else None)
-        design.extra["_base_dir"] = base
+        design.base_dir = base
     return design
 
 

@@ -1,4 +1,4 @@
-"""Workloads (SPEC §2): arrival processes, token distributions and request classes."""
+"""Workloads: arrival processes, token distributions and request classes."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
@@ -20,6 +21,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QStyleOptionGraphicsItem, QWidget
 
+from designer.canvas import routing
+from designer.canvas.text import breaks_cleanly, title_font, wrap
 from designer.icons import kind_pixmap, renderer
 from designer.theme import DASHED_OUTCOMES, GROUP_COLOURS, OUTCOME_COLOURS, Theme
 
@@ -122,22 +125,19 @@ class Style:
         return style
 
 
-def _strip_path() -> QPainterPath:
-    card = QPainterPath()
-    card.addRoundedRect(CARD, 10, 10)
-    top = QPainterPath()
-    top.addRect(QRectF(CARD.left(), CARD.top(), CARD.width(), 4))
-    return card.intersected(top)
+_STRIPS: dict[float, QPainterPath] = {}
 
 
-_STRIP: list[QPainterPath] = []
-
-
-def strip_path() -> QPainterPath:
-    """The coloured top edge of a card, shaped by its rounded corners (computed once)."""
-    if not _STRIP:
-        _STRIP.append(_strip_path())
-    return _STRIP[0]
+def strip_path(card: QRectF = CARD) -> QPainterPath:
+    """The coloured top edge of a card, shaped by its rounded corners (one per card height)."""
+    path = _STRIPS.get(card.height())
+    if path is None:
+        shape = QPainterPath()
+        shape.addRoundedRect(card, 10, 10)
+        top = QPainterPath()
+        top.addRect(QRectF(card.left(), card.top(), card.width(), 4))
+        path = _STRIPS[card.height()] = shape.intersected(top)
+    return path
 
 
 def _is_vector(painter: QPainter) -> bool:
@@ -145,8 +145,61 @@ def _is_vector(painter: QPainter) -> bool:
     return engine is not None and engine.type() in (QPaintEngine.Type.SVG, QPaintEngine.Type.Pdf)
 
 
+TITLE_PX = 12  # the title's size at 100 % zoom
+TITLE_LINE = 15.0  # one title line at 100 %: a card grows by this for each line after the first
+MAX_TITLE_LINES = 4
+LEGIBLE_PX = (10, 9, 8)  # zoomed out, the title keeps at least this many screen pixels (tried in order)
+FULL_DETAIL = 0.79  # from this zoom the 12 px title is >= 9.5 screen px: the full card is drawn
+WIDE_OVERFLOW = 30.0  # far out, a title may spill this far past each side of its card (into the gap)
+SPILL_Y = 16.0  # ... and this far above and below it
+
+
+class FarLayout:
+    """What a zoomed-out card shows: the title at a size that stays legible, and as much else as fits
+    (the subtitle goes first, then the icon; the title stays)."""
+
+    __slots__ = ("font_px", "lines", "icon", "subtitle", "width")
+
+    def __init__(self, font_px: int, lines: list[str], icon: bool, subtitle: bool, width: float) -> None:
+        self.font_px, self.lines, self.icon, self.subtitle, self.width = font_px, lines, icon, subtitle, width
+
+
+def far_layout(title: str, card_h: float, scale: float) -> FarLayout:
+    """Choose the zoomed-out content of a card for ``scale`` screen pixels per scene pixel."""
+    narrow = ((True, True, NODE_W - 12), (True, False, NODE_W - 12), (False, False, NODE_W - 12))
+    wide = ((False, False, NODE_W + 2 * WIDE_OVERFLOW),)
+    big, medium, small = LEGIBLE_PX
+    # Inside the card at 10 or 9 px first, then spilling past it, then 8 px.
+    tries = [(big, narrow), (medium, narrow), (big, wide), (medium, wide), (small, narrow), (small, wide)]
+    for screen_px, variants in tries:
+        px = max(TITLE_PX, math.ceil(screen_px / scale))
+        _, fm = title_font(px)
+        line_h = fm.height()
+        for icon, subtitle, width in variants:
+            # The widest variant may also spill a little above and below the card, into the gap between rows.
+            spill = 2 * SPILL_Y if width > NODE_W else 0
+            room = card_h + spill - 10 - (ICON + 6 if icon else 0) - (max(10, 8 / scale) * 1.3 if subtitle else 0)
+            max_lines = int(room // line_h)
+            if max_lines < 1:
+                continue
+            if icon and scale < DETAIL_LOD:
+                continue  # far out (tinted boxes) no card shows an icon: they would only on some cards
+            lines = wrap(title, fm, width, 50)
+            if len(lines) <= max_lines and breaks_cleanly(lines, title):
+                if all(fm.horizontalAdvance(line) <= width + 0.5 for line in lines):
+                    return FarLayout(px, lines, icon, subtitle, width)
+    px = max(TITLE_PX, math.ceil(LEGIBLE_PX[-1] / scale))
+    _, fm = title_font(px)
+    rows = max(1, int((card_h + 2 * SPILL_Y - 10) // fm.height()))
+    lines = wrap(title, fm, NODE_W + 2 * WIDE_OVERFLOW, rows, break_words=False)
+    if len(lines[0].rstrip("…")) < 4:  # not even a word fits legibly: the kind's icon says more than "Cr…"
+        return FarLayout(px, [], True, False, NODE_W)
+    return FarLayout(px, lines, False, False, NODE_W + 2 * WIDE_OVERFLOW)
+
+
 class NodeItem(QGraphicsObject):
-    """A node card: icon, name, kind and key parameters; an input port left, an output port right."""
+    """A node card: icon, name, kind and key parameters; an input port left, an output port right.
+    Long names wrap (the card grows); zoomed out, the card trades detail for a title that stays legible."""
 
     def __init__(self, node: Node, kind_label: str, group: str, summary: str) -> None:
         super().__init__()
@@ -161,13 +214,24 @@ class NodeItem(QGraphicsObject):
         self.issues: list[dict[str, Any]] = []
         self.overlay: dict[str, Any] | None = None
         self._hover_port = False
+        self.card = QRectF(CARD)
         self.set_content(node, kind_label, summary)
         self.setPos(QPointF(*node.pos))
 
     # -- content ---------------------------------------------------------------------------------
     def set_content(self, node: Node, kind_label: str, summary: str) -> None:
         width = NODE_W - 16
-        self.title = metrics("title").elidedText(node.title, ELIDE, width)
+        self.full_title = node.title
+        self.title_lines = wrap(node.title, metrics("title"), width, MAX_TITLE_LINES)
+        self.title = " ".join(self.title_lines)
+        height = NODE_H + TITLE_LINE * (len(self.title_lines) - 1)
+        if height != self.card.height():
+            self.prepareGeometryChange()
+            self.card = QRectF(-NODE_W / 2, -height / 2, NODE_W, height)
+            scene = self.scene()
+            if scene is not None and hasattr(scene, "node_geometry_changed"):
+                scene.node_geometry_changed()
+        self._far: dict[int, FarLayout] = {}
         self.subtitle = metrics("sub").elidedText(kind_label, ELIDE, width)
         self.summary = metrics("params").elidedText(summary, ELIDE, width)
         tip = f"<b>{html.escape(node.title)}</b> ({html.escape(node.id)})<br>{html.escape(kind_label)}"
@@ -206,14 +270,19 @@ class NodeItem(QGraphicsObject):
     # -- geometry --------------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)
         extra = 22.0 if self.overlay else 10.0
-        return QRectF(-NODE_W / 2 - 10, -NODE_H / 2 - 12, NODE_W + 20, NODE_H + 12 + extra)
+        card = self.card
+        return QRectF(card.left() - WIDE_OVERFLOW - 4, card.top() - SPILL_Y - 12, card.width() + 2 * WIDE_OVERFLOW + 8,
+                      card.height() + 2 * SPILL_Y + 12 + extra)
 
     def card_rect(self) -> QRectF:
-        return QRectF(-NODE_W / 2, -NODE_H / 2, NODE_W, NODE_H)
+        return QRectF(self.card)
+
+    def scene_card_rect(self) -> QRectF:
+        return self.card.translated(self.pos())
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
-        path.addRoundedRect(self.card_rect().adjusted(-PORT_R, 0, PORT_R, 0), 10, 10)
+        path.addRoundedRect(self.card.adjusted(-PORT_R, 0, PORT_R, 0), 10, 10)
         return path
 
     def in_port(self) -> QPointF:
@@ -226,57 +295,128 @@ class NodeItem(QGraphicsObject):
         """The output port's grab area is generous (a 14 px half-box) so it is easy to hit."""
         return abs(local.x() - NODE_W / 2) <= 14 and abs(local.y()) <= 14
 
+    def title_rect(self) -> QRectF:
+        """Where the title sits at 100 % (the in-place editor opens there)."""
+        return QRectF(self.card.left() + 6, self.card.top() + 38, NODE_W - 12, TITLE_LINE * len(self.title_lines) + 4)
+
     # -- drawing ---------------------------------------------------------------------------------
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        theme: Theme = self.scene().theme  # type: ignore[attr-defined]
+        scene = self.scene()
+        theme: Theme = scene.theme  # type: ignore[attr-defined]
         st = Style.of(theme)
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        scale = lod * getattr(scene, "lod_scale", 1.0)  # screen pixels per scene pixel
+        vector = _is_vector(painter)
         selected = self.isSelected()
+        card = self.card
         painter.setRenderHint(ANTIALIAS)
         if self.overlay:
-            self._paint_overlay(painter, theme, CARD, lod)
-        if lod < DETAIL_LOD and not _is_vector(painter):
-            # Far out: a box in the group's colour is all the eye can use, and it keeps full-view redraws fast.
+            self._paint_overlay(painter, theme, card, scale)
+        if scale < DETAIL_LOD and not vector:
+            # Far out: a wash of the group's colour (no shadow, no strip) keeps full-view redraws fast.
             painter.setPen(st.border_selected if selected else st.accent_pen.get(self.group, st.border))
             painter.setBrush(st.fill)
-            painter.drawRoundedRect(CARD, 10, 10)
+            painter.drawRoundedRect(card, 10, 10)
             painter.setPen(NO_PEN)
             painter.setBrush(st.tint.get(self.group, st.fill))
-            painter.drawRoundedRect(CARD, 10, 10)
-            if self.issues:
-                self._paint_badge(painter, theme, CARD)
-            return
-        painter.setPen(NO_PEN)
-        painter.setBrush(st.shadow)
-        painter.drawRoundedRect(CARD.translated(0, 2), 10, 10)
-        painter.setPen(st.border_selected if selected else st.border)
-        painter.setBrush(st.fill)
-        painter.drawRoundedRect(CARD, 10, 10)
-        painter.setPen(NO_PEN)
-        painter.setBrush(st.accent.get(self.group, st.subtext))
-        painter.drawPath(strip_path())
-        icon_rect = QRectF(-ICON / 2, CARD.top() + 9, ICON, ICON)
-        if _is_vector(painter):
-            renderer(self.kind).render(painter, icon_rect)
+            painter.drawRoundedRect(card, 10, 10)
+        else:
+            painter.setPen(NO_PEN)
+            painter.setBrush(st.shadow)
+            painter.drawRoundedRect(card.translated(0, 2), 10, 10)
+            painter.setPen(st.border_selected if selected else st.border)
+            painter.setBrush(st.fill)
+            painter.drawRoundedRect(card, 10, 10)
+            painter.setPen(NO_PEN)
+            painter.setBrush(st.accent.get(self.group, st.subtext))
+            painter.drawPath(strip_path(card))
+        if vector or scale >= FULL_DETAIL:
+            self._paint_full(painter, st, card, widget, scale, vector)
+        else:
+            self._paint_far(painter, st, card, widget, scale)
+        if scale >= DETAIL_LOD or vector:
+            self._paint_ports(painter, theme, card)
+        if self.issues:
+            self._paint_badge(painter, theme, card)
+        if self.overlay and self.overlay.get("warning"):
+            self._paint_warning(painter, theme, card)
+
+    def _icon(self, painter: QPainter, rect: QRectF, widget: QWidget | None, scale: float, vector: bool) -> None:
+        if vector:
+            renderer(self.kind).render(painter, rect)
         else:
             dpr = widget.devicePixelRatioF() if widget is not None else 2.0
-            painter.drawPixmap(icon_rect, kind_pixmap(self.kind, int(ICON), dpr * max(1.0, lod)), QRectF())
+            painter.drawPixmap(rect, kind_pixmap(self.kind, int(ICON), dpr * max(1.0, scale)), QRectF())
+
+    def _paint_full(self, painter: QPainter, st: Style, card: QRectF, widget: QWidget | None, scale: float,
+                    vector: bool) -> None:
+        self._icon(painter, QRectF(-ICON / 2, card.top() + 9, ICON, ICON), widget, scale, vector)
         f = fonts()
         painter.setPen(st.text)
         painter.setFont(f["title"])
-        painter.drawText(QRectF(CARD.left() + 6, CARD.top() + 40, NODE_W - 12, 16), ALIGN_CENTER, self.title)
+        y = card.top() + 40
+        for line in self.title_lines:
+            painter.drawText(QRectF(card.left() + 6, y, NODE_W - 12, 16), ALIGN_CENTER, line)
+            y += TITLE_LINE
+        y += 1
         painter.setPen(st.subtext)
         painter.setFont(f["sub"])
-        painter.drawText(QRectF(CARD.left() + 6, CARD.top() + 56, NODE_W - 12, 14), ALIGN_CENTER, self.subtitle)
+        painter.drawText(QRectF(card.left() + 6, y, NODE_W - 12, 14), ALIGN_CENTER, self.subtitle)
         if self.summary:
             painter.setFont(f["params"])
             painter.setPen(st.text)
-            painter.drawText(QRectF(CARD.left() + 6, CARD.top() + 70, NODE_W - 12, 14), ALIGN_CENTER, self.summary)
-        self._paint_ports(painter, theme, CARD)
-        if self.issues:
-            self._paint_badge(painter, theme, CARD)
-        if self.overlay and self.overlay.get("warning"):
-            self._paint_warning(painter, theme, CARD)
+            painter.drawText(QRectF(card.left() + 6, y + 14, NODE_W - 12, 14), ALIGN_CENTER, self.summary)
+
+    def far(self, scale: float) -> FarLayout:
+        key = max(1, round(scale * 100))
+        layout = self._far.get(key)
+        if layout is None:
+            layout = self._far[key] = far_layout(self.full_title, self.card.height(), key / 100)
+        return layout
+
+    def _paint_far(self, painter: QPainter, st: Style, card: QRectF, widget: QWidget | None, scale: float) -> None:
+        layout = self.far(scale)
+        if not layout.lines:  # too small for any word: the icon, as large as the card allows
+            side = min(card.height() - 12, NODE_W - 12)
+            self._icon(painter, QRectF(-side / 2, card.center().y() - side / 2, side, side), widget,
+                       scale * side / ICON, False)
+            return
+        font, fm = title_font(layout.font_px)
+        line_h = fm.height()
+        sub_px = max(10, round(8 / scale))
+        block = line_h * len(layout.lines) + (ICON + 4 if layout.icon else 0) + (sub_px * 1.3 if layout.subtitle else 0)
+        y = card.center().y() - block / 2
+        text_w = max(fm.horizontalAdvance(line) for line in layout.lines) + 8
+        if text_w > NODE_W or block > card.height() - 4:
+            # The title is bigger than the card: a plate in the card's colours keeps it readable over edges.
+            plate = QRectF(-max(text_w, NODE_W) / 2, min(y - 2, card.top()), max(text_w, NODE_W),
+                           max(block + 4, card.height()))
+            selected = self.isSelected()
+            if scale < DETAIL_LOD:  # the far style: a wash of the group colour
+                painter.setPen(st.border_selected if selected else st.accent_pen.get(self.group, st.border))
+                painter.setBrush(st.fill)
+                painter.drawRoundedRect(plate, 10, 10)
+                painter.setPen(NO_PEN)
+                painter.setBrush(st.tint.get(self.group, st.fill))
+            else:  # the card style
+                painter.setPen(st.border_selected if selected else st.border)
+                painter.setBrush(st.fill)
+            painter.drawRoundedRect(plate, 10, 10)
+        if layout.icon:
+            self._icon(painter, QRectF(-ICON / 2, y, ICON, ICON), widget, scale, False)
+            y += ICON + 4
+        painter.setPen(st.text)
+        painter.setFont(font)
+        for line in layout.lines:
+            painter.drawText(QRectF(-layout.width / 2, y, layout.width, line_h), ALIGN_CENTER, line)
+            y += line_h
+        if layout.subtitle:
+            sub = QFont(fonts()["sub"])
+            sub.setPixelSize(sub_px)
+            painter.setFont(sub)
+            painter.setPen(st.subtext)
+            text = QFontMetricsF(sub).elidedText(self.subtitle, ELIDE, NODE_W - 12)
+            painter.drawText(QRectF(card.left() + 6, y, NODE_W - 12, sub_px * 1.3), ALIGN_CENTER, text)
 
     def _paint_ports(self, painter: QPainter, theme: Theme, rect: QRectF) -> None:
         st = Style.of(theme)
@@ -354,6 +494,8 @@ class NodeItem(QGraphicsObject):
                 p = QPointF(value)
                 return QPointF(round(p.x() / GRID) * GRID, round(p.y() / GRID) * GRID)
         elif change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            if scene is not None and hasattr(scene, "_invalidate_routes"):
+                scene._invalidate_routes()
             for edge in self.edges:
                 edge.update_path()
         return super().itemChange(change, value)
@@ -373,6 +515,14 @@ class NodeItem(QGraphicsObject):
             self.update()
         super().hoverLeaveEvent(event)
 
+    def mouseDoubleClickEvent(self, event: Any) -> None:  # noqa: N802
+        scene = self.scene()
+        if getattr(scene, "editable", False) and event.button() == Qt.MouseButton.LeftButton:
+            scene.rename_requested.emit(self)
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
     def mousePressEvent(self, event: Any) -> None:  # noqa: N802
         scene = self.scene()
         if (event.button() == Qt.MouseButton.LeftButton and self.is_out_port(event.pos())
@@ -384,7 +534,7 @@ class NodeItem(QGraphicsObject):
 
 
 class EdgeItem(QGraphicsItem):
-    """A curved arrow from the source's output port to the target's input port, with a label."""
+    """An orthogonal arrow from the source's output port to the target's input port, with a label."""
 
     def __init__(self, source: NodeItem, target: NodeItem, edge: Edge, defer: bool = False) -> None:
         super().__init__()
@@ -395,7 +545,7 @@ class EdgeItem(QGraphicsItem):
         self.label = ""
         self._path = QPainterPath()
         self._shape: QPainterPath | None = None
-        self._segments: list[tuple[QPointF, ...]] = []
+        self._points: list[QPointF] = []
         self._rect = QRectF()
         self._arrow = QPolygonF()
         self.label_item = EdgeLabel(self)  # the scene adds it: labels sit above the cards
@@ -413,78 +563,44 @@ class EdgeItem(QGraphicsItem):
         return html.escape(self.ends) + (f"<br>{html.escape(self.label)}" if self.label else "")
 
     def update_path(self) -> None:
-        """Rebuild the curve from the ports. Plain arithmetic, no QPainterPath queries: pointAtPercent
-        measures the whole path on every call, which made opening a 400-edge design slow."""
+        """Route the edge orthogonally around the cards (designer/canvas/routing.py) and rebuild its path."""
         self.prepareGeometryChange()
         p1, p2 = self.source.out_port(), self.target.in_port()
-        segments: list[tuple[QPointF, ...]] = []
-        if self.source is self.target:  # a loop above the node
-            top = self.source.mapToScene(QPointF(0, -NODE_H / 2))
-            apex = top + QPointF(0, -70)
-            segments.append((p1, p1 + QPointF(60, 0), top + QPointF(60, -70), apex))
-            segments.append((apex, top + QPointF(-60, -70), p2 + QPointF(-60, 0), p2))
-            label_at = apex
-        elif p2.x() < p1.x() + 40:
-            # A back edge (retry, agent loop) runs under both cards instead of cutting through them.
-            # Several back edges into one card (tool errors back to an agent) get their own lanes.
-            lanes = [e for e in self.target.edges if e.target is self.target and e.is_back_edge()]
-            lane = lanes.index(self) if self in lanes else 0
-            y = self._floor(p2.x(), p1.x()) + 28 + 22 * lane
-            r = 40.0
-            a, b = QPointF(p1.x(), y), QPointF(p2.x(), y)
-            segments.append((p1, p1 + QPointF(r, 0), QPointF(p1.x() + r, y), a))
-            segments.append((a, b))
-            segments.append((b, QPointF(p2.x() - r, y), p2 - QPointF(r, 0), p2))
-            label_at = (a + b) / 2
+        a, b = (p1.x(), p1.y()), (p2.x(), p2.y())
+        scene = self.scene()
+        rects = scene.card_rects() if hasattr(scene, "card_rects") else {}
+        if self.source is self.target:
+            points = routing.route_loop(a, b, self.source.scene_card_rect().top())
+        elif self.is_back_edge():
+            lane, out_rank, in_rank = scene.back_lane(self) if hasattr(scene, "back_lane") else (0, 0, 0)
+            lowest = max(self.source.scene_card_rect().bottom(), self.target.scene_card_rect().bottom())
+            floor = routing.floor_between(b[0] - routing.STUB, a[0] + routing.STUB, list(rects.values()), lowest)
+            points = routing.route_back(a, b, floor, lane, out_rank, in_rank)
         else:
-            dx = max(50.0, abs(p2.x() - p1.x()) * 0.5)
-            c1, c2 = p1 + QPointF(dx, 0), p2 - QPointF(dx, 0)
-            segments.append((p1, c1, c2, p2))
-            label_at = (p1 + c1 * 3 + c2 * 3 + p2) / 8  # the cubic's point at t = 0.5
-        path = QPainterPath(p1)
-        for seg in segments:
-            if len(seg) == 4:
-                path.cubicTo(seg[1], seg[2], seg[3])
-            else:
-                path.lineTo(seg[1])
-        self._path = path
-        self._segments = segments
+            ends = (self.source.node_id, self.target.node_id)
+            obstacles = [r for node_id, r in rects.items() if node_id not in ends]
+            points = routing.route_forward(a, b, obstacles)
+        self._points = [QPointF(x, y) for x, y in points]
+        self._path = _rounded(self._points, 6.0)
         # Every route ends heading right into the input port, so the arrow head always points right.
         size = 9.0
         self._arrow = QPolygonF([p2, p2 + QPointF(-size, size / 2), p2 + QPointF(-size, -size / 2)])
         self._shape = None  # built on demand: only hit tests need it
-        self._rect = path.controlPointRect().adjusted(-8, -8, 8, 8)
-        layer = getattr(self.scene(), "edge_layer", None)
+        self._rect = self._path.controlPointRect().adjusted(-8, -8, 8, 8)
+        layer = getattr(scene, "edge_layer", None)
         if layer is not None:
             layer.invalidate()
-        self.label_item.place(label_at, self.label)
+        self.label_item.place(QPointF(*routing.midpoint(points)), self.label)
 
-    def samples(self, per_curve: int) -> list[QPointF]:
+    def points(self) -> list[QPointF]:
+        return list(self._points)
+
+    def samples(self, per_curve: int = 1) -> list[QPointF]:
         """Points along the route (the far-out layer draws them as straight pieces)."""
-        out = [self._segments[0][0]] if self._segments else []
-        for seg in self._segments:
-            if len(seg) == 2:
-                out.append(seg[1])
-                continue
-            a, b, c, d = seg
-            for i in range(1, per_curve + 1):
-                t = i / per_curve
-                u = 1 - t
-                out.append(a * (u * u * u) + b * (3 * u * u * t) + c * (3 * u * t * t) + d * (t * t * t))
-        return out
-
-    def _floor(self, left: float, right: float) -> float:
-        """The lowest card bottom between the two ends: a back edge runs beneath all of them."""
-        bottom = max(self.source.pos().y(), self.target.pos().y())
-        scene = self.scene()
-        for item in getattr(scene, "node_items", {}).values():
-            x = item.pos().x()
-            if left - NODE_W / 2 <= x <= right + NODE_W / 2:
-                bottom = max(bottom, item.pos().y())
-        return bottom + NODE_H / 2
+        return self._points
 
     def is_back_edge(self) -> bool:
-        return self.source is not self.target and self.target.in_port().x() < self.source.out_port().x() + 40
+        return self.source is not self.target and self.target.in_port().x() < self.source.out_port().x() + 2 * routing.STUB
 
     def boundingRect(self) -> QRectF:  # noqa: N802
         return self._rect
@@ -512,6 +628,29 @@ class EdgeItem(QGraphicsItem):
         painter.setPen(NO_PEN)
         painter.setBrush(colour)
         painter.drawPolygon(self._arrow)
+
+
+def _rounded(points: list[QPointF], radius: float) -> QPainterPath:
+    """An orthogonal polyline with its bends rounded (softer to follow than sharp corners)."""
+    path = QPainterPath(points[0])
+    for i in range(1, len(points) - 1):
+        prev, here, nxt = points[i - 1], points[i], points[i + 1]
+        d1 = QLineF(here, prev).length()
+        d2 = QLineF(here, nxt).length()
+        r = min(radius, d1 / 2, d2 / 2)
+        if r < 0.5:
+            path.lineTo(here)
+            continue
+        before = here + (prev - here) * (r / d1)
+        after = here + (nxt - here) * (r / d2)
+        path.lineTo(before)
+        path.quadTo(here, after)
+    path.lineTo(points[-1])
+    return path
+
+
+LABEL_MIN_PX = 8.5  # an edge label's text on screen, as far as LABEL_MAX_GROW allows
+LABEL_MAX_GROW = 1.9
 
 
 class EdgeLabel(QGraphicsItem):
@@ -543,20 +682,34 @@ class EdgeLabel(QGraphicsItem):
         self.update()
 
     def boundingRect(self) -> QRectF:  # noqa: N802
-        return self._rect.adjusted(-1, -1, 1, 1)
+        return self._grown(LABEL_MAX_GROW).adjusted(-1, -1, 1, 1)
+
+    def _grown(self, factor: float) -> QRectF:
+        r = self._rect
+        w, h = r.width() * factor, r.height() * factor
+        return QRectF(r.center().x() - w / 2, r.center().y() - h / 2, w, h)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         if not self.text:
             return
-        theme: Theme = self.scene().theme  # type: ignore[attr-defined]
+        scene = self.scene()
+        theme: Theme = scene.theme  # type: ignore[attr-defined]
         _, colour = Style.of(theme).edge_pen(self.edge.when, self.edge.isSelected(), theme)
+        # Zoomed out, the pill grows (up to LABEL_MAX_GROW) so its text keeps LABEL_MIN_PX on screen.
+        scale = option.levelOfDetailFromTransform(painter.worldTransform()) * getattr(scene, "lod_scale", 1.0)
+        grow = 1.0 if _is_vector(painter) else min(LABEL_MAX_GROW, max(1.0, LABEL_MIN_PX / (10 * scale)))
+        rect = self._grown(grow)
         painter.setRenderHint(ANTIALIAS)
         painter.setPen(QPen(colour, 1))
         painter.setBrush(QBrush(QColor(theme.label_fill)))
-        painter.drawRoundedRect(self._rect, 9, 9)
-        painter.setFont(fonts()["label"])
+        painter.drawRoundedRect(rect, 9 * grow, 9 * grow)
+        font = fonts()["label"]
+        if grow > 1.0:
+            font = QFont(font)
+            font.setPixelSize(round(10 * grow))
+        painter.setFont(font)
         painter.setPen(colour if (self.edge.when or self.edge.isSelected()) else QColor(theme.text))
-        painter.drawText(self._rect, ALIGN_CENTER, self.text)
+        painter.drawText(rect, ALIGN_CENTER, self.text)
 
 
 class EdgeLayer(QGraphicsItem):

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+import shiboken6
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainterPath, QPen, QUndoStack
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsPathItem,
     QGraphicsScene,
+    QGraphicsSceneContextMenuEvent,
     QGraphicsSceneHelpEvent,
     QGraphicsSceneMouseEvent,
     QToolTip,
 )
 
+from designer.canvas import routing
+from designer.canvas.groups import GroupItem
 from designer.canvas.items import EdgeItem, EdgeLayer, NodeItem
 from designer.canvas.summary import edge_label, node_summary
 from designer.commands import AddEdgeCommand, MoveNodesCommand
@@ -24,6 +28,7 @@ from simulation.design import Design, Edge, Node
 from simulation.registry import get_kind
 
 SCENE_MARGIN = 1500.0
+BOTTLENECK_MIN_UTILIZATION = 0.5  # below half busy, the busiest node is not called a bottleneck
 
 
 class DesignScene(QGraphicsScene):
@@ -31,6 +36,8 @@ class DesignScene(QGraphicsScene):
 
     status_message = Signal(str)
     review_changed = Signal(list)
+    rename_requested = Signal(object)  # a NodeItem or GroupItem to rename in place
+    context_menu_requested = Signal(object, QPoint, QPointF)  # item under the mouse (or None), screen, scene
 
     def __init__(self, design: Design, undo_stack: QUndoStack | None = None, theme: Theme = LIGHT,
                  parent: Any = None) -> None:
@@ -43,6 +50,15 @@ class DesignScene(QGraphicsScene):
         self.user_dragging = False
         self.node_items: dict[str, NodeItem] = {}
         self.edge_items: list[EdgeItem] = []
+        self.group_items: dict[str, GroupItem] = {}
+        self.lod_scale = 1.0  # screen pixels per device pixel (thumbnails drawn at 2x set 0.5)
+        self.run_issues: list[dict[str, Any]] = []
+        self._card_rects: dict[str, tuple[float, float, float, float]] | None = None
+        self._lanes: dict[int, tuple[int, int, int]] | None = None
+        self._reroute_timer = QTimer(self)
+        self._reroute_timer.setSingleShot(True)
+        self._reroute_timer.setInterval(0)
+        self._reroute_timer.timeout.connect(self.reroute)
         self.issues: list[dict[str, Any]] = []
         self.edge_layer: EdgeLayer | None = None
         self._defaults: dict[str, dict[str, Any]] = {}
@@ -56,9 +72,14 @@ class DesignScene(QGraphicsScene):
         self._review_timer.timeout.connect(self.update_review)
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.setBackgroundBrush(QColor(theme.canvas))
-        self.selectionChanged.connect(lambda: self.edge_layer.invalidate() if self.edge_layer else None)
+        self.selectionChanged.connect(self._selection_changed)
         design.subscribe(self._on_model_event)
         self.rebuild()
+
+    def _selection_changed(self) -> None:
+        # A scene being destroyed deletes its items first and may still announce the lost selection.
+        if self.edge_layer is not None and shiboken6.isValid(self.edge_layer):
+            self.edge_layer.invalidate()
 
     def detach(self) -> None:
         """Stop listening to the model (the window calls this before dropping the scene)."""
@@ -71,6 +92,10 @@ class DesignScene(QGraphicsScene):
         self._connect_line = None
         self.node_items = {}
         self.edge_items = []
+        self.group_items = {}
+        self._invalidate_routes()
+        for group in self.design.groups:
+            self._add_group_item(group)
         for node in self.design.nodes:
             self._add_node_item(node)
         for i, edge in enumerate(self.design.edges):
@@ -90,6 +115,65 @@ class DesignScene(QGraphicsScene):
         self.node_items[node.id] = item
         self.addItem(item)
         return item
+
+    def _add_group_item(self, group: Any) -> GroupItem:
+        item = GroupItem(group)
+        self.group_items[group.id] = item
+        self.addItem(item)
+        return item
+
+    def group_members(self, group_id: str) -> list[str]:
+        """Nodes whose centre lies inside the group's box (model positions)."""
+        group = self.design.group(group_id)
+        return [n.id for n in self.design.nodes if group.contains(n.pos)]
+
+    # -- routing support: card rectangles and back-edge lanes, cached until something moves ------------
+    def _invalidate_routes(self) -> None:
+        self._card_rects = None
+        self._lanes = None
+
+    def card_rects(self) -> dict[str, tuple[float, float, float, float]]:
+        if self._card_rects is None:
+            out = {}
+            for node_id, item in self.node_items.items():
+                r = item.scene_card_rect()
+                out[node_id] = (r.left(), r.top(), r.right(), r.bottom())
+            self._card_rects = out
+        return self._card_rects
+
+    def back_lane(self, edge: EdgeItem) -> tuple[int, int, int]:
+        """(lane of the horizontal run, rank among back edges leaving the same card, rank among those
+        entering the same card): overlapping back edges get distinct lanes and distinct turning points."""
+        if self._lanes is None:
+            back = [e for e in self.edge_items if e.is_back_edge()]
+            spans = [(e.target.in_port().x(), e.source.out_port().x()) for e in back]
+            lanes = dict(zip(map(id, back), routing.assign_lanes(spans)))
+            out_rank: dict[int, int] = {}
+            in_rank: dict[int, int] = {}
+            for ranks, port in ((out_rank, lambda e: e.source.out_port().x()),
+                                (in_rank, lambda e: e.target.in_port().x())):
+                # Cards stacked in one column share the x of their ports: rank over the column, not the card.
+                by_column: dict[int, list[EdgeItem]] = {}
+                for e in back:
+                    by_column.setdefault(round(port(e)), []).append(e)
+                for members in by_column.values():
+                    # The outermost lane turns farthest from the card, so vertical runs never cross.
+                    for rank, e in enumerate(sorted(members, key=lambda m: lanes[id(m)])):
+                        ranks[id(e)] = rank
+            self._lanes = {k: (lanes[k], out_rank[k], in_rank[k]) for k in lanes}
+        return self._lanes.get(id(edge), (0, 0, 0))
+
+    def node_geometry_changed(self) -> None:
+        """A card moved or grew: cached rectangles are stale; every route is redone once the event loop is free."""
+        self._invalidate_routes()
+        self._reroute_timer.start()
+
+    def reroute(self) -> None:
+        self._invalidate_routes()
+        for item in self.edge_items:
+            item.update_path()
+        if self.edge_layer is not None:
+            self.edge_layer.refresh_bounds()
 
     def _node_texts(self, node: Node) -> tuple[str, str, str]:
         try:
@@ -146,7 +230,7 @@ class DesignScene(QGraphicsScene):
     def diagram_rect(self, margin: float = 30.0) -> QRectF:
         """The bounding box of what the diagram shows (export and thumbnails crop to it)."""
         rect = QRectF()
-        for item in [*self.node_items.values(), *self.edge_items,
+        for item in [*self.node_items.values(), *self.edge_items, *self.group_items.values(),
                      *(e.label_item for e in self.edge_items if e.label_item.text)]:
             rect = rect.united(item.sceneBoundingRect())
         if rect.isNull():
@@ -156,34 +240,61 @@ class DesignScene(QGraphicsScene):
     # -- model events ----------------------------------------------------------------------------------
     def _on_model_event(self, event: str, payload: dict[str, Any]) -> None:
         if event == "reset":
+            self.run_issues = []
             self.rebuild()
             return
         if event == "node_added":
             item = self._add_node_item(payload["node"])
             if not self.sceneRect().contains(item.sceneBoundingRect()):
                 self.fit_scene_rect()
+            self._emptiness_changed()
+            self.node_geometry_changed()
         elif event == "node_removed":
             item = self.node_items.pop(payload["node"].id)
             self.removeItem(item)
+            self._emptiness_changed()
+            self.node_geometry_changed()
+        elif event.startswith("group_"):
+            self._on_group_event(event, payload["group"])
+            return
         elif event == "node_moved":
             node = payload["node"]
             item = self.node_items[node.id]
             if (item.pos().x(), item.pos().y()) != node.pos:
                 item.setPos(QPointF(*node.pos))
+            self.node_geometry_changed()
         elif event == "node_changed":
             node = payload["node"]
             self.node_items[node.id].set_content(node, *self._node_summary_args(node))
         elif event == "edge_added":
             self._add_edge_item(payload["edge"], payload["index"])
             self._refresh_edge_labels({payload["edge"].source})
+            self.node_geometry_changed()  # back-edge lanes may change
         elif event == "edge_removed":
             self._remove_edge_item(payload["index"])
             self._refresh_edge_labels({payload["edge"].source})
+            self.node_geometry_changed()
         elif event == "edge_changed":
             self._refresh_edge_labels({payload["edge"].source})
         if event.startswith("edge") and self.edge_layer is not None:
             self.edge_layer.refresh_bounds()
         self._review_timer.start()
+
+    def _on_group_event(self, event: str, group: Any) -> None:
+        if event == "group_added":
+            self._add_group_item(group)
+        elif event == "group_removed":
+            item = self.group_items.pop(group.id, None)
+            if item is not None:
+                self.removeItem(item)
+        elif event == "group_changed" and group.id in self.group_items:
+            self.group_items[group.id].set_group(group)
+
+    def _emptiness_changed(self) -> None:
+        """The empty-canvas hint is drawn over the whole viewport: repaint it all when it appears or goes."""
+        if len(self.node_items) <= 1:
+            for view in self.views():
+                view.viewport().update()
 
     def _node_summary_args(self, node: Node) -> tuple[str, str]:
         label, _, summary = self._node_texts(node)
@@ -197,6 +308,8 @@ class DesignScene(QGraphicsScene):
             issues = structural_issues(self.design)
         except Exception as exc:  # the review must never break editing
             issues = [{"severity": "warning", "rule": "review-failed", "node": None, "message": str(exc)}]
+        known = {(i.get("node"), i.get("message")) for i in issues}
+        issues = issues + [i for i in self.run_issues if (i.get("node"), i.get("message")) not in known]
         self.issues = issues
         by_node: dict[str, list[dict[str, Any]]] = {}
         for issue in issues:
@@ -211,6 +324,8 @@ class DesignScene(QGraphicsScene):
                          warning: str | None = None, bottleneck: bool = False, details: str | None = None) -> None:
         item = self.node_items.get(node_id)
         if item is not None:
+            # The busiest node of a lightly loaded design is not a bottleneck: nothing there limits throughput.
+            bottleneck = bottleneck and utilization is not None and utilization >= BOTTLENECK_MIN_UTILIZATION
             item.set_overlay({"utilization": utilization, "queue": queue, "warning": warning,
                               "bottleneck": bottleneck, "details": details})
 
@@ -252,6 +367,24 @@ class DesignScene(QGraphicsScene):
         for node_id in node_ids:
             if node_id in self.node_items:
                 self.node_items[node_id].setSelected(True)
+
+    def set_run_review(self, issues: list[dict[str, Any]]) -> None:
+        """The last run's design review (warnings found by simulating): shown with the structural ones, so the
+        status bar never says "no problems" while the review lists some."""
+        self.run_issues = [i for i in issues if i.get("severity") in ("error", "warning")]
+        self.update_review()
+
+    def contextMenuEvent(self, event: QGraphicsSceneContextMenuEvent) -> None:  # noqa: N802
+        target = None
+        for item in self.items(event.scenePos()):
+            if isinstance(item, (NodeItem, EdgeItem, GroupItem)):
+                target = item
+                break
+        if target is not None and not target.isSelected():
+            self.clearSelection()
+            target.setSelected(True)
+        self.context_menu_requested.emit(target, event.screenPos(), event.scenePos())
+        event.accept()
 
     def helpEvent(self, event: QGraphicsSceneHelpEvent) -> None:  # noqa: N802
         """Tooltips are composed on demand: setting hundreds of them on every change was a measurable cost."""

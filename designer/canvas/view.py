@@ -18,12 +18,13 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsView
 
-from designer.canvas.items import DETAIL_LOD, GRID
+from designer.canvas.items import DETAIL_LOD, GRID, NodeItem
 from designer.canvas.scene import DesignScene
+from designer.commands import NudgeCommand
 
 KIND_MIME = "application/x-genai-sim-kind"
 MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
-READABLE_ZOOM = 0.7  # names and key figures on the cards stay legible
+ARROWS = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
 
 
 class DesignView(QGraphicsView):
@@ -46,7 +47,16 @@ class DesignView(QGraphicsView):
         self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)  # the dot grid is drawn once per zoom
         self._panning: QPointF | None = None
         self._space_down = False
+        # After a design opens, the view keeps the whole diagram in sight through every resize (the window
+        # being shown, docks taking their sizes, maximising) until the user zooms, pans or clicks.
+        self.auto_fit = False
         self.zoom_changed.connect(self._sync_detail)
+        from designer.canvas.rename import InlineRename
+
+        self.renamer = InlineRename(self)
+        scene.rename_requested.connect(self.renamer.start)
+        if scene.undo_stack is not None:  # the first edit (by mouse, keyboard or palette) ends the auto-fit
+            scene.undo_stack.indexChanged.connect(self._edited)
 
     def _sync_detail(self, zoom: float) -> None:
         scene = self.design_scene()
@@ -57,6 +67,8 @@ class DesignView(QGraphicsView):
     def setScene(self, scene: DesignScene) -> None:  # noqa: N802
         super().setScene(scene)
         self._sync_detail(self.zoom())
+        if hasattr(self, "renamer"):
+            scene.rename_requested.connect(self.renamer.start)
 
     def design_scene(self) -> DesignScene:
         return self.scene()  # type: ignore[return-value]
@@ -75,18 +87,21 @@ class DesignView(QGraphicsView):
         self.set_zoom(self.zoom() * step)
 
     def zoom_in(self) -> None:
+        self.auto_fit = False
         anchor = self.transformationAnchor()
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.zoom_by(1.25)
         self.setTransformationAnchor(anchor)
 
     def zoom_out(self) -> None:
+        self.auto_fit = False
         anchor = self.transformationAnchor()
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.zoom_by(0.8)
         self.setTransformationAnchor(anchor)
 
     def reset_zoom(self) -> None:
+        self.auto_fit = False
         self.set_zoom(1.0)
 
     def fit_all(self) -> None:
@@ -97,21 +112,30 @@ class DesignView(QGraphicsView):
             self.centerOn(rect.center())
         self.zoom_changed.emit(self.zoom())
 
+    def _edited(self, _index: int) -> None:
+        self.auto_fit = False
+
     def initial_view(self) -> None:
-        """What a just-opened design shows: the whole diagram, unless that would shrink the cards past
-        legibility; then the start of the flow (the left side) at the smallest readable zoom."""
-        self.fit_all()
-        scene = self.design_scene()
-        if self.zoom() >= READABLE_ZOOM or len(scene.node_items) > 60:
-            return
-        rect = scene.diagram_rect(40)
-        self.set_zoom(READABLE_ZOOM)
-        half_width = self.viewport().width() / (2 * self.zoom())
-        self.centerOn(rect.left() + half_width, rect.center().y())
-        self.zoom_changed.emit(self.zoom())
+        """What a just-opened design shows: the whole diagram (cards stay legible zoomed out, see
+        NodeItem.far). The fit is redone on every resize until the user takes over, so it is right once the
+        window is shown and its docks have their sizes, whatever the order Qt does those in."""
+        self.auto_fit = True
+        if self.isVisible():
+            self.fit_all()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802, ANN001
+        super().resizeEvent(event)
+        if self.auto_fit:
+            self.fit_all()
+
+    def showEvent(self, event) -> None:  # noqa: N802, ANN001
+        super().showEvent(event)
+        if self.auto_fit:
+            self.fit_all()
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
         delta = event.angleDelta().y()
+        self.auto_fit = False
         if event.modifiers() & Qt.KeyboardModifier.ShiftModifier or not delta:
             super().wheelEvent(event)  # Shift+wheel and touchpad horizontal motion scroll
             return
@@ -120,6 +144,9 @@ class DesignView(QGraphicsView):
 
     # -- panning: middle button, or Space + left button ---------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self.auto_fit = False
+        if self.renamer.is_open():
+            self.renamer.commit()
         if event.button() == Qt.MouseButton.MiddleButton or (
                 self._space_down and event.button() == Qt.MouseButton.LeftButton):
             self._panning = event.position()
@@ -155,7 +182,39 @@ class DesignView(QGraphicsView):
             self.design_scene().cancel_connection()
             self.design_scene().clearSelection()
             return
+        if event.key() in ARROWS and self.nudge(*ARROWS[event.key()],
+                                                 grid=bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)):
+            event.accept()
+            return
+        if event.key() == Qt.Key.Key_F2 and self.rename_selected():
+            event.accept()
+            return
         super().keyPressEvent(event)
+
+    def nudge(self, dx: int, dy: int, grid: bool = False) -> bool:
+        """Move the selected nodes by one pixel (a grid step with ``grid``); presses of one burst are one
+        undo step (NudgeCommand merges). False when nothing is selected: the arrows then scroll."""
+        scene = self.design_scene()
+        groups = [i.group_id for i in scene.selectedItems() if hasattr(i, "group_id")]
+        ids = scene.selected_node_ids()
+        for gid in groups:  # a group box carries its members along
+            ids += [m for m in scene.group_members(gid) if m not in ids]
+        if not (ids or groups) or scene.undo_stack is None:
+            return False
+        step = GRID if grid else 1.0
+        scene.undo_stack.push(NudgeCommand(scene.design, ids, dx * step, dy * step, groups))
+        return True
+
+    def rename_selected(self) -> bool:
+        scene = self.design_scene()
+        from designer.canvas.groups import GroupItem
+
+        items = [i for i in scene.selectedItems() if isinstance(i, (NodeItem, GroupItem))]
+        if len(items) != 1:
+            return False
+        self.ensureVisible(items[0], 40, 40)
+        self.renamer.start(items[0])
+        return True
 
     def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():

@@ -543,7 +543,8 @@ class ResultsView(QWidget):
                 [f" {100 * v:.1f} %" for v in vals],
             )
             util.plot.plotItem.setXRange(0, max(1.0, max(vals)) * 1.08, padding=0.02)
-        util.note.setText("the busiest node is marked as the bottleneck on the canvas" if names else "")
+        util.note.setText("the busiest node, when at least half busy, is marked as the bottleneck on the canvas"
+                          if names else "")
         util.data_rows = [["node", "utilization"]] + [[n, u[n]] for n in names[::-1]]
 
     def _draw_llm(self, run: RunData) -> None:
@@ -682,9 +683,16 @@ def _esc(text: str) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+RESULTS_MIN_SIZE = (360, 180)
+
+
 class ResultsDock(QDockWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Results", parent)
         self.setObjectName("ResultsDock")
         self.view = ResultsView(self)
+        # A fixed minimum, not the content's: what a tab draws (long node names in the utilisation bars, wide
+        # tables) must never widen the dock, which would make the main window squeeze the palette and the
+        # inspector. Content narrower than this is clipped by its own card instead.
+        self.view.setMinimumSize(*RESULTS_MIN_SIZE)
         self.setWidget(self.view)

@@ -139,7 +139,7 @@ class RunData:
     fraction: float = 0.0
     sim_t: float = 0.0
     wall_s: float = 0.0
-    summary: dict[str, Any] | None = None  # SPEC §6 JSON once finished
+    summary: dict[str, Any] | None = None  # the run --json object once finished
     samples: dict[str, np.ndarray] = field(default_factory=lambda: {m: np.zeros(0) for m in LATENCY_METRICS})
     end_t: np.ndarray = field(default_factory=lambda: np.zeros(0))
     ok_e2e: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -293,7 +293,7 @@ class RunData:
 
     # -- persistence ----------------------------------------------------------------------------
     def to_compact(self) -> dict[str, Any]:
-        """Small JSON for design.extra["results"]: SPEC §6 JSON, CDF quantiles, a short timeline."""
+        """Small JSON for design.extra["results"]: the run JSON, CDF quantiles, a short timeline."""
         q = np.linspace(0.0, 1.0, QUANTILE_POINTS)
         quantiles = {m: (np.quantile(v, q) if v.size else np.zeros(0)) for m, v in self.samples.items()}
         short = _downsample(self.timeline, TIMELINE_KEEP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,10 @@ def _ask_path(parent: QWidget, title: str, name: str, filt: str) -> str:
 
 
 # -- plots ---------------------------------------------------------------------------------------------
+LEGEND_COLUMNS = 4
+LEGEND_ROW_PX = 18
+
+
 class ThemedPlot(pg.PlotWidget):
     """A PlotWidget that takes its background, axes and text colours from the Qt palette (light/dark)."""
 
@@ -163,15 +168,40 @@ class ThemedPlot(pg.PlotWidget):
         super().changeEvent(event)
 
     def legend(self) -> Any:
+        """The legend, in a band above the plotting area (never over the data), LEGEND_COLUMNS entries a row."""
         if self.plotItem.legend is None:
-            self.plotItem.addLegend(offset=(-10, 10), labelTextSize="8pt")
+            legend = pg.LegendItem(labelTextSize="8pt", colCount=LEGEND_COLUMNS, horSpacing=12, verSpacing=-6,
+                                   frame=False)
+            # The PlotItem's title row (these plots have no title: the card's heading names them).
+            self.plotItem.layout.removeItem(self.plotItem.titleLabel)
+            self.plotItem.titleLabel.hide()
+            self.plotItem.layout.addItem(legend, 0, 1)
+            self.plotItem.legend = legend
             self.restyle()
         return self.plotItem.legend
+
+    def _fit_legend_row(self) -> None:
+        legend = self.plotItem.legend
+        if legend is None:
+            return
+        rows = math.ceil(len(legend.items) / LEGEND_COLUMNS)
+        self.plotItem.layout.setRowFixedHeight(0, LEGEND_ROW_PX * rows + 2 if rows else 0)
+
+    def addItem(self, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 - pyqtgraph API
+        out = self.plotItem.addItem(*args, **kwargs)
+        self._fit_legend_row()
+        return out
+
+    def plot(self, *args: Any, **kwargs: Any) -> Any:
+        out = self.plotItem.plot(*args, **kwargs)
+        self._fit_legend_row()
+        return out
 
     def clear_all(self) -> None:
         self.plotItem.clear()
         if self.plotItem.legend is not None:
             self.plotItem.legend.clear()
+        self._fit_legend_row()
 
     def curve(
         self,
@@ -212,14 +242,16 @@ class ThemedPlot(pg.PlotWidget):
         self.plotItem.setYRange(-0.6, max(len(values) - 0.4, 0.6), padding=0)
         return item
 
-    def vline(self, x: float, colour: str, label: str = "") -> Any:
-        # The label sits left of the line, near the top, so it is never cut off at the plot's right edge.
+    def vline(self, x: float, colour: str, label: str = "", label_right: bool = False) -> Any:
+        # The label sits left of the line, near the top, so it is never cut off at the plot's right edge;
+        # ``label_right`` for a line near the left edge.
+        anchor = (0, 0) if label_right else (1, 0)
         line = pg.InfiniteLine(
             pos=x,
             angle=90,
             pen=pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DashLine),
             label=label or None,
-            labelOpts={"position": 0.92, "color": colour, "anchors": [(1, 0), (1, 0)]},
+            labelOpts={"position": 0.92, "color": colour, "anchors": [anchor, anchor]},
         )
         self.addItem(line)
         return line
@@ -252,6 +284,18 @@ class ThemedPlot(pg.PlotWidget):
         return region
 
 
+class NoteLabel(QLabel):
+    """A label that is shown only while it has text."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setVisible(bool(text))
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt API
+        super().setText(text)
+        self.setVisible(bool(text))
+
+
 class PlotCard(QWidget):
     """A titled plot with an Export menu (PNG, SVG, and the plotted data as CSV)."""
 
@@ -268,9 +312,11 @@ class PlotCard(QWidget):
         self.title_label.setProperty("role", "heading")
         head.addWidget(self.title_label)
         head.addStretch(1)
-        self.note = QLabel("")
+        # The note gets a line of its own under the title, wrapped: beside the title a long note would either
+        # overlap it or set the card's (and so the results dock's) minimum width.
+        self.note = NoteLabel()
         self.note.setProperty("role", "muted")
-        head.addWidget(self.note)
+        self.note.setWordWrap(True)
         self.export_button = QToolButton(self)
         self.export_button.setText("Export")
         self.export_button.setToolTip(f"Export “{title}” as PNG, SVG or CSV")
@@ -285,6 +331,7 @@ class PlotCard(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.setSpacing(2)
         lay.addLayout(head)
+        lay.addWidget(self.note)
         lay.addWidget(self.plot, 1)
 
     def _slug(self) -> str:

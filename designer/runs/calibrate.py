@@ -8,6 +8,7 @@ import json
 import math
 import multiprocessing as mp
 import queue as queue_mod
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from designer.document import DesignDocument
 from designer.results.widgets import PlotCard, series_colour
 from designer.runs.calibrate_worker import calibrate_worker, user_profiles_dir
 
@@ -87,11 +89,16 @@ def list_profiles() -> list[Path]:
 
 
 class CalibrateDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    """Measure this machine's kernels into a profile; "Use on selected" points the selected LLM servers of
+    ``document`` (``selected_ids()`` names them, from the canvas) at it, as one undoable edit each."""
+
+    def __init__(self, document: DesignDocument | None = None,
+                 selected_ids: Callable[[], list[str]] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Calibrate hardware")
         self.resize(900, 600)
-        self.window_ = parent
+        self.document = document
+        self.selected_ids = selected_ids or (lambda: [])
         self._ctx = mp.get_context("spawn")
         self._proc: Any = None
         self._queue: Any = None
@@ -194,28 +201,20 @@ class CalibrateDialog(QDialog):
         return bool(curves)
 
     def use_on_selected(self) -> None:
-        window = self.window_
-        if self.profile_path is None or window is None:
+        doc = self.document
+        if self.profile_path is None or doc is None:
             self.status.setText("Pick a profile first.")
             return
-        scene = getattr(window, "scene", None)
-        design = getattr(window, "design", None)
-        ids = scene.selected_node_ids() if scene is not None and hasattr(scene, "selected_node_ids") else []
-        targets = [
-            n for n in (design.nodes if design is not None else []) if n.id in ids and n.kind == "llm_server"
-        ]
+        ids = set(self.selected_ids())
+        design = doc.design
+        targets = [n for n in design.nodes if n.id in ids and n.kind == "llm_server"]
         if not targets:
             self.status.setText("Select an llm_server node on the canvas first.")
             return
         from designer.commands import SetParamCommand
 
-        stack = getattr(window, "undo_stack", None)
         for node in targets:
-            cmd = SetParamCommand(design, node.id, "profile", str(self.profile_path))
-            if stack is not None:
-                stack.push(cmd)
-            else:
-                cmd.redo()
+            doc.push(SetParamCommand(design, node.id, "profile", str(self.profile_path)))
         self.status.setText(f"{', '.join(n.id for n in targets)} now use {self.profile_path.name}.")
 
     # -- running --------------------------------------------------------------------------------

@@ -224,7 +224,7 @@ class ChaosPanel(QWidget):
 
     # -- scenarios ------------------------------------------------------------------------------
     def refresh_nodes(self) -> None:
-        design = getattr(self.session.window, "design", None)
+        design = self.session.design
         current = self.node.currentData()
         self.node.clear()
         if design is None:
@@ -288,7 +288,7 @@ class ChaosPanel(QWidget):
 
     # -- running --------------------------------------------------------------------------------
     def run_comparison(self) -> bool:
-        design = getattr(self.session.window, "design", None)
+        design = self.session.design
         active = [s for s in self.scenarios if s.enabled]
         if design is None or not active:
             self.status.setText("Tick at least one fault scenario first.")
@@ -303,20 +303,22 @@ class ChaosPanel(QWidget):
         except DesignError as exc:
             self.status.setText(f"These faults do not fit the design: {exc}")
             return False
-        base = design.extra.get("_base_dir")
+        base = self.session.document.base_dir
         seed = self.session.panel.seed.value()
         dur = self.session.panel.duration.value()
         names = ", ".join(f"{s.node}: {s.describe()}" for s in active)
         jobs = [
             {
-                "design": {**healthy, "_base_dir": base},
+                "design": healthy,
+                "base_dir": base,
                 "seed": seed,
                 "duration_s": dur,
                 "tag": "chaos-healthy",
                 "label": f"{design.name} · healthy · seed {seed}",
             },
             {
-                "design": {**faulty, "_base_dir": base},
+                "design": faulty,
+                "base_dir": base,
                 "seed": seed,
                 "duration_s": dur,
                 "tag": "chaos-faults",
@@ -362,7 +364,7 @@ class ChaosPanel(QWidget):
 
         if self.healthy and self.faulty:
             runs = [self.healthy, self.faulty]
-            self.session.compare_dialog = CompareDialog(runs, self.healthy, self.faulty, self.session.window)
+            self.session.compare_dialog = CompareDialog(runs, self.healthy, self.faulty, self.session.host)
             self.session.compare_dialog.show()
 
 

@@ -92,17 +92,18 @@ class RunController(QObject):
         duration_s: float | None = None,
         label: str = "",
         tag: str = "",
+        base_dir: str | None = None,
     ) -> RunData | None:
-        """Start a run of a snapshot of ``design`` (a Design or a design dict); None when refused."""
+        """Start a run of a snapshot of ``design`` (a Design or a design dict); None when refused.
+        ``base_dir``: where its relative file names resolve (default: a Design's own folder)."""
         if self.running:
             self.refused.emit("A run is already going: stop it (Shift+F5) before starting another.")
             return None
         if isinstance(design, dict):
             data = dict(design)
-            base_dir = data.pop("_base_dir", None)
         else:
             data = design_snapshot(design)
-            base_dir = design.extra.get("_base_dir")
+            base_dir = base_dir if base_dir is not None else design.base_dir
         w = data.get("workload", {})
         seed_used = int(seed if seed is not None else w.get("seed", 0))
         dur = float(duration_s if duration_s is not None else w.get("duration_s", 600.0))

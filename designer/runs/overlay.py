@@ -48,11 +48,12 @@ def node_details(run: RunData, node_id: str) -> str:
     return " · ".join(bits)
 
 
-def apply_overlay(window: Any, run: RunData | None) -> None:
-    """Show ``run`` on the window's canvas (or clear it); tolerant of scenes without overlay support."""
-    scene = getattr(window, "scene", None)
+def apply_overlay(scene: Any, run: RunData | None) -> None:
+    """Show ``run`` on the canvas ``scene`` (or clear it); tolerant of scenes without overlay support."""
     if scene is None or not hasattr(scene, "set_node_overlay"):
         return
+    if hasattr(scene, "set_run_review"):  # the status bar counts the run's review findings too
+        scene.set_run_review(run.review() if run is not None and run.status != "error" else [])
     if run is None or run.status == "error":
         if hasattr(scene, "clear_overlays"):
             scene.clear_overlays()

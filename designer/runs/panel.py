@@ -145,6 +145,14 @@ class RunPanel(QWidget):
         self.slo_label.setText("<br>".join(lines))
 
     # -- run state ----------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Another design was opened: nothing of the previous one's runs stays on show."""
+        self.runs.clear()
+        self.set_running(False)
+        self.progress.setValue(0)
+        self.eta.setText("")
+        self.set_status("Ready.")
+
     def set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running)
         self.stop_button.setEnabled(running)

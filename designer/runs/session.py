@@ -1,14 +1,17 @@
-"""Wires running into the main window: Run menu and shortcuts, run and results docks, canvas overlay,
-session runs for Compare, the chaos panel, calibration, and results kept in the design file."""
+"""Running for one document: run and results docks, canvas overlay, session runs for Compare, the chaos
+panel, calibration, and results kept in the design file. The window places the docks and the actions."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence, QUndoCommand
-from PySide6.QtWidgets import QMainWindow, QMenu
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QWidget
 
+from designer.canvas import DesignScene
+from designer.commands import SetExtraCommand
+from designer.document import DesignDocument
 from designer.results.dock import ResultsDock
 from designer.results.model import RunData
 from designer.runs.controller import RunController
@@ -16,62 +19,33 @@ from designer.runs.overlay import apply_overlay
 from designer.runs.panel import RunDock
 
 RESULTS_KEY = "results"
-DESIGN_CHECK_MS = 500  # the window may swap its Design object (open/new); notice it within this
-
-
-def _menu(window: QMainWindow, title: str) -> QMenu:
-    bar = window.menuBar()
-    plain = title.replace("&", "")
-    for action in bar.actions():
-        menu = action.menu()
-        if menu is not None and action.text().replace("&", "") == plain:
-            return menu
-    menu = bar.addMenu(title)
-    return menu
-
-
-class KeepResultsCommand(QUndoCommand):
-    """Store (or drop, with ``value=None``) the run summary kept in the design file: an undoable edit, so the
-    window counts it as an unsaved change and asks before discarding it."""
-
-    def __init__(self, design: Any, value: dict[str, Any] | None, text: str) -> None:
-        super().__init__(text)
-        self.design = design
-        self.new = value
-        self.old = design.extra.get(RESULTS_KEY)
-
-    def _set(self, value: dict[str, Any] | None) -> None:
-        if value is None:
-            self.design.extra.pop(RESULTS_KEY, None)
-        else:
-            self.design.extra[RESULTS_KEY] = value
-
-    def redo(self) -> None:
-        self._set(self.new)
-
-    def undo(self) -> None:
-        self._set(self.old)
 
 
 class RunSession(QObject):
-    """Everything about runs for one main window."""
+    """Everything about runs of one document. ``message(text, error)`` is a line for the status bar,
+    ``node_selected(id)`` asks to show a node on the canvas, ``dock_added(dock)`` offers a new dock (chaos)."""
 
-    def __init__(self, window: QMainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    message = Signal(str, bool)
+    node_selected = Signal(str)
+    results_shown = Signal()  # the results dock has a run to show (the window makes room for it)
+    dock_added = Signal(QDockWidget)
+
+    def __init__(self, document: DesignDocument, scene: DesignScene, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.scene = scene
+        self.host = parent  # parent of the docks and dialogs
         self.controller = RunController(self)
-        self.run_dock = RunDock(window)
-        self.results_dock = ResultsDock(window)
+        self.run_dock = RunDock(parent)
+        self.results_dock = ResultsDock(parent)
         self.panel = self.run_dock.panel
         self.view = self.results_dock.view
-        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.run_dock)
-        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.results_dock)
         self.latest: RunData | None = None  # the run shown in the results dock
         self.chaos_dock: Any = None
         self.compare_dialog: Any = None
         self.calibrate_dialog: Any = None
         self._queue: list[dict[str, Any]] = []  # runs queued by the chaos panel (healthy, then faults)
-        self._design: Any = None
+        self._orphan: RunData | None = None  # a run of the design that was open before: ignored as it ends
         self._build_actions()
         self.controller.started.connect(self._started)
         self.controller.progressed.connect(self._progressed)
@@ -84,82 +58,66 @@ class RunSession(QObject):
         self.panel.run_selected.connect(self.show_run)
         self.panel.compare_requested.connect(self.open_compare)
         self.panel.keep.toggled.connect(self._keep_toggled)
-        self.view.node_clicked.connect(self.select_node)
-        self._bind_design()
-        self._watch = QTimer(self)
-        self._watch.setInterval(DESIGN_CHECK_MS)
-        self._watch.timeout.connect(self._check_design)
-        self._watch.start()
-        window.destroyed.connect(self.controller.shutdown)
+        self.view.node_clicked.connect(self.node_selected)
+        document.design.subscribe(self._design_event)
+        document.replaced.connect(self._design_opened)
+        self._design_opened()
+        parent.destroyed.connect(self.controller.shutdown)
 
-    # -- menus ----------------------------------------------------------------------------------
+    @property
+    def design(self) -> Any:
+        return self.document.design
+
+    @property
+    def docks(self) -> list[QDockWidget]:
+        return [self.run_dock, self.results_dock]
+
+    # -- actions (the window puts them in its Run menu) -------------------------------------------
     def _build_actions(self) -> None:
-        w = self.window
-        self.run_action = QAction("&Run simulation", w)
+        host = self.host
+        self.run_action = QAction("&Run simulation", host)
+        self.run_action.setObjectName("run")
         self.run_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
         self.run_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.run_action.setStatusTip("Simulate the design in a background process")
         self.run_action.triggered.connect(self.run)
-        self.stop_action = QAction("&Stop", w)
+        self.stop_action = QAction("&Stop", host)
+        self.stop_action.setObjectName("stop")
         self.stop_action.setShortcut(QKeySequence(Qt.Modifier.SHIFT | Qt.Key.Key_F5))
         self.stop_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.stop_action.setEnabled(False)
         self.stop_action.triggered.connect(self.stop)
-        self.compare_action = QAction("&Compare runs…", w)
+        self.compare_action = QAction("&Compare runs…", host)
         self.compare_action.triggered.connect(self.open_compare)
-        self.chaos_action = QAction("C&haos (fault injection)…", w)
+        self.chaos_action = QAction("C&haos (fault injection)…", host)
         self.chaos_action.triggered.connect(self.open_chaos)
-        self.calibrate_action = QAction("Ca&librate hardware…", w)
+        self.calibrate_action = QAction("Ca&librate hardware…", host)
         self.calibrate_action.triggered.connect(self.open_calibrate)
-        self.keep_action = QAction("&Keep results in the design file", w)
+        self.keep_action = QAction("&Keep results in the design file", host)
         self.keep_action.setCheckable(True)
         self.keep_action.toggled.connect(self.panel.keep.setChecked)
-        run_menu = _menu(w, "&Run")
-        if run_menu.actions():
-            run_menu.addSeparator()
-        for action in (self.run_action, self.stop_action):
-            run_menu.addAction(action)
-        run_menu.addSeparator()
-        for action in (self.compare_action, self.chaos_action, self.calibrate_action):
-            run_menu.addAction(action)
-        run_menu.addSeparator()
-        run_menu.addAction(self.keep_action)
-        view_menu = _menu(w, "&View")
-        view_menu.addSeparator()
-        view_menu.addAction(self.run_dock.toggleViewAction())
-        view_menu.addAction(self.results_dock.toggleViewAction())
+
+    def menu_groups(self) -> list[list[QAction]]:
+        """The Run menu's entries, in groups separated by a line."""
+        return [[self.run_action, self.stop_action],
+                [self.compare_action, self.chaos_action, self.calibrate_action],
+                [self.keep_action]]
 
     # -- design tracking ------------------------------------------------------------------------
-    def _bind_design(self) -> None:
-        design = getattr(self.window, "design", None)
-        if design is self._design:
-            return
-        if self._design is not None and hasattr(self._design, "unsubscribe"):
-            self._design.unsubscribe(self._design_event)
-        self._design = design
-        if design is None:
-            return
-        if hasattr(design, "subscribe"):
-            design.subscribe(self._design_event)
-        self._design_opened()
-
-    def _check_design(self) -> None:
-        if getattr(self.window, "design", None) is not self._design:
-            self._bind_design()
-
     def _design_event(self, event: str, payload: dict[str, Any]) -> None:
-        if event == "reset":
-            self._design_opened()
-        elif event == "design_changed" and payload.get("field") in ("workload", "slo"):
-            self.panel.show_design(self._design)
+        if event == "design_changed" and payload.get("field") in ("workload", "slo"):
+            self.panel.show_design(self.design)
             if self.latest is not None and self.latest.finished:
-                self.panel.show_slos(self._design.slo, None)
+                self.panel.show_slos(self.design.slo, None)
 
     def _design_opened(self) -> None:
-        """A design was opened (or replaced): show its kept results, if any."""
-        design = self._design
-        if self.controller.running:  # another design was opened: its figures would not match the canvas
+        """Another design fills the document: the panel starts afresh and shows its kept results, if any."""
+        design = self.design
+        if self.controller.running:  # its figures would not match the canvas: stop it and never show it
+            self._orphan = self.controller.current
             self.stop()
+        self._queue.clear()
+        self.panel.reset()
         self.panel.show_design(design)
         kept = design.extra.get(RESULTS_KEY) if isinstance(getattr(design, "extra", None), dict) else None
         self.panel.keep.blockSignals(True)
@@ -169,10 +127,9 @@ class RunSession(QObject):
         self.keep_action.setChecked(kept is not None)
         self.keep_action.blockSignals(False)
         if kept is None:
-            if self.latest is not None and not self.controller.running:
-                self.latest = None
-                self.view.show_run(None)
-                apply_overlay(self.window, None)
+            self.latest = None
+            self.view.show_run(None)
+            apply_overlay(self.scene, None)
             return
         try:
             run = RunData.from_compact(kept)
@@ -188,17 +145,12 @@ class RunSession(QObject):
 
     # -- running --------------------------------------------------------------------------------
     def run(self) -> RunData | None:
-        self._check_design()
-        design = self._design
-        if design is None:
-            self._say("No design to run.", error=True)
-            return None
         if self.controller.running:
             self._refused("A run is already going: stop it (Shift+F5) before starting another.")
             return None
-        return self.controller.start(
-            design, seed=self.panel.seed.value(), duration_s=self.panel.duration.value()
-        )
+        data, base_dir = self.document.snapshot()
+        return self.controller.start(data, seed=self.panel.seed.value(), duration_s=self.panel.duration.value(),
+                                     base_dir=base_dir)
 
     def run_queued(self, jobs: list[dict[str, Any]]) -> bool:
         """Run several design dicts one after another (the chaos comparison); refused while a run goes."""
@@ -219,6 +171,7 @@ class RunSession(QObject):
             duration_s=job.get("duration_s"),
             label=job.get("label", ""),
             tag=job.get("tag", ""),
+            base_dir=job.get("base_dir"),
         )
 
     def stop(self) -> None:
@@ -228,6 +181,7 @@ class RunSession(QObject):
 
     def _started(self, run: RunData) -> None:
         self.latest = run
+        self.results_shown.emit()
         self.panel.set_running(True)
         self.run_action.setEnabled(False)
         self.stop_action.setEnabled(True)
@@ -236,12 +190,13 @@ class RunSession(QObject):
         self._say(f"Running {run.label}…")
 
     def _progressed(self, run: RunData, eta: float) -> None:
-        self.panel.set_progress(run.fraction, eta)
+        if run is not self._orphan:
+            self.panel.set_progress(run.fraction, eta)
 
     def _partial(self, run: RunData) -> None:
         if run is self.latest:
             self.view.show_run(run, live=True)
-            apply_overlay(self.window, run)
+            apply_overlay(self.scene, run)
 
     def _idle(self) -> None:
         self.panel.set_running(False)
@@ -250,6 +205,9 @@ class RunSession(QObject):
 
     def _finished(self, run: RunData) -> None:
         self._idle()
+        if run is self._orphan:
+            self._orphan = None
+            return
         self.panel.update_run(run)
         if run.status == "done":
             self.panel.set_progress(1.0, 0.0)
@@ -271,6 +229,9 @@ class RunSession(QObject):
     def _failed(self, run: RunData, message: str) -> None:
         self._idle()
         self._queue.clear()
+        if run is self._orphan:
+            self._orphan = None
+            return
         self.panel.update_run(run)
         self.panel.eta.setText("")
         self.show_run(run)
@@ -284,53 +245,31 @@ class RunSession(QObject):
     # -- showing --------------------------------------------------------------------------------
     def show_run(self, run: RunData | None) -> None:
         self.latest = run
+        if run is not None:
+            self.results_shown.emit()
         self.view.show_run(run)
-        apply_overlay(self.window, run)
-        design = self._design
-        if design is not None:
-            self.panel.show_slos(design.slo, run if run is not None and run.finished else None)
-
-    def select_node(self, node_id: str) -> None:
-        w = self.window
-        if hasattr(w, "select_node"):
-            w.select_node(node_id)
-        elif hasattr(getattr(w, "scene", None), "select_nodes"):
-            w.scene.select_nodes([node_id])
+        apply_overlay(self.scene, run)
+        self.panel.show_slos(self.design.slo, run if run is not None and run.finished else None)
 
     def _say(self, text: str, error: bool = False) -> None:
         self.panel.set_status(text, error)
-        bar = self.window.statusBar() if hasattr(self.window, "statusBar") else None
-        if bar is not None:
-            bar.showMessage(text, 8000)
+        self.message.emit(text, error)
 
     # -- kept results ---------------------------------------------------------------------------
     def _keep_toggled(self, on: bool) -> None:
         self.keep_action.blockSignals(True)
         self.keep_action.setChecked(on)
         self.keep_action.blockSignals(False)
-        design = self._design
-        if design is None:
-            return
+        design = self.design
         if on and self.latest is not None and self.latest.summary and not self.latest.from_file:
             self._keep(self.latest)
         elif not on and RESULTS_KEY in design.extra:
-            self._push(KeepResultsCommand(design, None, "Drop kept results"))
+            self.document.push(SetExtraCommand(design, RESULTS_KEY, None, "Drop kept results"))
             self._say("Results will no longer be saved with the design.")
 
     def _keep(self, run: RunData) -> None:
-        design = self._design
-        if design is None:
-            return
-        self._push(KeepResultsCommand(design, run.to_compact(), "Keep run results"))
+        self.document.push(SetExtraCommand(self.design, RESULTS_KEY, run.to_compact(), "Keep run results"))
         self._say(self.panel.status.text().rstrip(".") + ". Results will be saved with the design.")
-
-    def _push(self, command: QUndoCommand) -> None:
-        stack = getattr(self.window, "undo_stack", None)
-        if stack is not None and hasattr(stack, "push"):
-            stack.push(command)  # the window now has unsaved changes: its prompts and title follow
-        else:
-            command.redo()
-            self.window.setWindowModified(True)
 
     # -- dialogs --------------------------------------------------------------------------------
     def session_runs(self) -> list[RunData]:
@@ -350,17 +289,15 @@ class RunSession(QObject):
             (r for r in self.panel.selected_runs() if r.summary is not None), key=lambda r: r.created
         )
         a, b = (chosen[-2], chosen[-1]) if len(chosen) >= 2 else (runs[1], runs[0])  # A: the older run
-        self.compare_dialog = CompareDialog(runs, a, b, self.window)
+        self.compare_dialog = CompareDialog(runs, a, b, self.host)
         self.compare_dialog.show()
 
     def open_chaos(self) -> None:
         from designer.runs.chaos import ChaosDock
 
         if self.chaos_dock is None:
-            self.chaos_dock = ChaosDock(self, self.window)
-            self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.chaos_dock)
-            self.window.tabifyDockWidget(self.run_dock, self.chaos_dock)  # the run dock's full height
-            _menu(self.window, "&View").addAction(self.chaos_dock.toggleViewAction())
+            self.chaos_dock = ChaosDock(self, self.host)
+            self.dock_added.emit(self.chaos_dock)  # the window tabs it with the run dock
         self.chaos_dock.panel.refresh_nodes()
         self.chaos_dock.show()
         self.chaos_dock.raise_()
@@ -369,6 +306,6 @@ class RunSession(QObject):
         from designer.runs.calibrate import CalibrateDialog
 
         if self.calibrate_dialog is None:
-            self.calibrate_dialog = CalibrateDialog(self.window)
+            self.calibrate_dialog = CalibrateDialog(self.document, self.scene.selected_node_ids, self.host)
         self.calibrate_dialog.show()
         self.calibrate_dialog.raise_()

@@ -106,7 +106,7 @@ def run_worker(
     streamer = _Streamer(send, cancel_event)
     try:
         design = load_design(design_data)
-        design.extra["_base_dir"] = base_dir
+        design.base_dir = base_dir
         result = run_design(
             design, seed=seed, duration_s=duration_s, progress=streamer, cancel_check=streamer.attach
         )

@@ -1,132 +1,95 @@
-"""The what-if actions of one main window: menu entries, storing results, opening a chosen design."""
+"""The what-if actions of one document: sweep and capacity dialogs, keeping a result in the design (only when
+the user asks), and handing a chosen sweep point back as a design file to open."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
+import copy
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QKeySequence, QUndoCommand
-from PySide6.QtWidgets import QMainWindow, QMenu
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+from designer.commands import SetExtraCommand
+from designer.document import DesignDocument
+from simulation.design import Design
 
 SWEEPS_KEY = "sweeps"
 
 
-def run_menu(window: QMainWindow) -> QMenu:
-    """The window's "&Run" menu (created when the window has none)."""
-    menu = getattr(window, "run_menu", None)
-    if isinstance(menu, QMenu):
-        return menu
-    for action in window.menuBar().actions():
-        sub = action.menu()
-        if sub is not None and action.text().replace("&", "") == "Run":
-            return sub
-    return window.menuBar().addMenu("&Run")
+def keep_command(design: Design, entry: dict[str, Any]) -> tuple[SetExtraCommand, dict[str, Any]]:
+    """The undoable edit that appends ``entry`` to the design's kept sweeps, and the entry as stored (with
+    its id). The list is built on a scratch copy, so the design only changes through the model's event."""
+    from simulation.analysis.sweep import store_result
 
-
-class StoreSweepCommand(QUndoCommand):
-    """Append one result to ``design.extra["sweeps"]``: undoable, so the window counts it as a change."""
-
-    def __init__(self, design: Any, entry: dict[str, Any]) -> None:
-        super().__init__(f"Keep {entry.get('kind', 'sweep')} results")
-        self.design = design
-        self.entry = entry
-        self.old = list(design.extra.get(SWEEPS_KEY) or [])
-        self.stored: dict[str, Any] | None = None
-
-    def redo(self) -> None:
-        from simulation.analysis.sweep import store_result
-
-        self.design.extra[SWEEPS_KEY] = list(self.old)
-        self.stored = store_result(self.design, dict(self.entry))
-
-    def undo(self) -> None:
-        if self.old:
-            self.design.extra[SWEEPS_KEY] = list(self.old)
-        else:
-            self.design.extra.pop(SWEEPS_KEY, None)
+    scratch = Design(extra={SWEEPS_KEY: copy.deepcopy(design.extra.get(SWEEPS_KEY) or [])})
+    stored = store_result(scratch, dict(entry))
+    command = SetExtraCommand(design, SWEEPS_KEY, scratch.extra[SWEEPS_KEY], f"Keep {entry.get('kind', 'sweep')} "
+                              "results")
+    return command, stored
 
 
 class WhatIfActions(QObject):
-    def __init__(self, window: QMainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.opened: list[Any] = []  # windows opened from a Pareto point (kept alive)
-        menu = run_menu(window)
-        menu.addSeparator()
-        self.sweep_action = QAction("What-if &sweep…", window)
+    """``open_requested(design)``: the user picked a sweep point to open as an untitled design (a new window);
+    ``message(text)``: a line for the status bar."""
+
+    open_requested = Signal(object)
+    message = Signal(str)
+
+    def __init__(self, document: DesignDocument, selected_node: Callable[[], str | None], parent: QWidget) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.selected_node = selected_node
+        self.host = parent
+        self.sweep_action = QAction("What-if &sweep…", parent)
+        self.sweep_action.setObjectName("whatif_sweep")
         self.sweep_action.setShortcut(QKeySequence("Ctrl+Shift+W"))
         self.sweep_action.setStatusTip("Simulate a grid of parameter values with replications and confidence "
                                        "intervals; plot the metrics and the cost–latency Pareto front")
         self.sweep_action.triggered.connect(self.open_sweep)
-        self.capacity_action = QAction("&Capacity: highest load under the SLOs…", window)
+        self.capacity_action = QAction("&Capacity: highest load under the SLOs…", parent)
+        self.capacity_action.setObjectName("whatif_capacity")
         self.capacity_action.setStatusTip("Search the highest arrival rate that still meets every SLO, "
                                           "and the bottleneck node")
         self.capacity_action.triggered.connect(self.open_capacity)
-        menu.addAction(self.sweep_action)
-        menu.addAction(self.capacity_action)
         self.dialog: Any = None
+
+    def menu_groups(self) -> list[list[QAction]]:
+        return [[self.sweep_action, self.capacity_action]]
 
     # -- dialogs ------------------------------------------------------------------------------------
     def open_sweep(self) -> Any:
         from designer.whatif.sweep_dialog import SweepDialog
 
-        self.dialog = SweepDialog(self.window, self)
+        self.dialog = SweepDialog(self, self.host)
         self.dialog.show()
         return self.dialog
 
     def open_capacity(self) -> Any:
         from designer.whatif.capacity_dialog import CapacityDialog
 
-        self.dialog = CapacityDialog(self.window, self)
+        self.dialog = CapacityDialog(self, self.host)
         self.dialog.show()
         return self.dialog
 
     # -- services for the dialogs -----------------------------------------------------------------
     def design_snapshot(self) -> tuple[dict[str, Any], str | None]:
-        from simulation.loader import design_to_dict
+        return self.document.snapshot()
 
-        design = self.window.design  # type: ignore[attr-defined]
-        return design_to_dict(design), design.extra.get("_base_dir")
+    def store(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """Keep a result in the design (the user pressed "Keep in design"): an undoable edit."""
+        command, stored = keep_command(self.document.design, entry)
+        self.document.push(command)
+        return stored
 
-    def selected_node(self) -> str | None:
-        scene = getattr(self.window, "scene", None)
-        if scene is None:
-            return None
-        for item in scene.selectedItems():
-            node_id = getattr(item, "node_id", None) or getattr(getattr(item, "node", None), "id", None)
-            if node_id:
-                return str(node_id)
-        return None
-
-    def store(self, entry: dict[str, Any]) -> dict[str, Any] | None:
-        command = StoreSweepCommand(self.window.design, entry)  # type: ignore[attr-defined]
-        stack = getattr(self.window, "undo_stack", None)
-        if stack is not None:
-            stack.push(command)
-        else:
-            command.redo()
-            self.window.setWindowModified(True)
-        return command.stored
-
-    def open_design(self, data: dict[str, Any], title: str) -> str:
-        """Open a design dict in a new main window (via a temporary file); returns the file path."""
-        from simulation.loader import load_design, save_design
+    def open_design(self, data: dict[str, Any], title: str) -> Design:
+        """Ask for design dict ``data`` to be opened as an untitled design in a new window; returns it."""
+        from simulation.loader import load_design
 
         design = load_design(data)
         design.name = f"{design.name} — {title}"[:200]
-        fd, path = tempfile.mkstemp(prefix="whatif-", suffix=".genai.json")
-        os.close(fd)
-        save_design(design, path)
-        try:
-            from designer.mainwindow import MainWindow
-        except ImportError:  # pragma: no cover - the designer ships its main window
-            self.window.statusBar().showMessage(f"Saved the chosen design to {path}", 10000)
-            return path
-        win = MainWindow(path)
-        win.show()
-        self.opened.append(win)
-        self.window.statusBar().showMessage(f"Opened {title} in a new window ({Path(path).name})", 8000)
-        return path
+        design.base_dir = self.document.base_dir  # its trace files are the original's
+        self.open_requested.emit(design)
+        self.message.emit(f"Opened {title} in a new window")
+        return design

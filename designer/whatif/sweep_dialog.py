@@ -42,6 +42,80 @@ PREFERRED_METRICS = ("ttft_p99_ms", "ttft_p95_ms", "tpot_p95_ms", "e2e_p95_ms", 
                      "throughput_rps", "goodput_rps", "usd_per_month", "usd_per_request", "error_rate", "util_max")
 
 
+METRIC_TITLES = {"throughput_rps": "throughput (req/s)", "goodput_rps": "goodput (req/s)",
+                 "usd_per_month": "cost (USD/month)", "usd_per_hour": "cost (USD/hour)",
+                 "usd_per_request": "cost (USD/request)", "usd_per_1m_output_tokens": "cost (USD/1M output tokens)",
+                 "error_rate": "error rate", "util_max": "busiest node's utilisation", "completed": "completed requests",
+                 "arrived": "arrived requests", "slo_met": "share of runs meeting the SLOs"}
+
+
+# -- labels and numbers (plain functions: tested without running anything) --------------------------------
+def metric_title(key: str) -> str:
+    """A readable title for a sweep metric key: ``e2e_p95_ms`` → ``E2E p95 (ms)``, ``util.llm`` → ``llm
+    utilisation``; unknown keys come back with spaces for underscores."""
+    if key in METRIC_TITLES:
+        return METRIC_TITLES[key]
+    parts = key.split("_")
+    if len(parts) == 3 and parts[2] == "ms" and parts[0] in ("ttft", "tpot", "itl", "e2e"):
+        return f"{parts[0].upper()} {parts[1]} (ms)"
+    if key.startswith("util."):
+        return f"{key[5:]} utilisation"
+    if key.startswith("wait_ms."):
+        return f"{key[8:]} queue wait (ms)"
+    return key.replace("_", " ")
+
+
+def axis_title(path: str) -> str:
+    """``nodes.llm.params.replicas`` → ``llm · replicas``; ``workload.arrival.rate_per_s`` → ``arrival rate
+    (req/s)``."""
+    parts = path.split(".")
+    if len(parts) == 4 and parts[0] == "nodes" and parts[2] == "params":
+        return f"{parts[1]} · {parts[3].replace('_', ' ')}"
+    if path.startswith("workload.arrival."):
+        from designer.whatif.capacity_dialog import load_title
+
+        return load_title(path)
+    return parts[-1].replace("_", " ")
+
+
+def _significant(x: float, digits: int) -> str:
+    """``x`` to ``digits`` significant figures, with thousands separators and no exponent."""
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    return f"{round(x, decimals):,.{decimals}f}"
+
+
+def format_mean_ci(mean: float, ci: float) -> str:
+    """``1,802 ± 130``: the mean to 4 significant figures (whole numbers from 1,000 up), the 95 % half-width
+    to 2; "—" for a metric with no value (no request completed)."""
+    if not math.isfinite(mean):
+        return "—"
+    text = f"{mean:,.0f}" if abs(mean) >= 1000 else _significant(mean, 4 if abs(mean) >= 1 else 3)
+    if math.isfinite(ci) and ci > 0:
+        text += f" ± {_significant(ci, 2)}"
+    return text
+
+
+def partial_sweep(data: dict[str, Any], axes: list[Any], replications: int, duration_s: float,
+                  finished: list[tuple[Any, Any]]) -> Any:
+    """The sweep of the points whose replications all finished before a cancel (``finished``: the executor's
+    (RunTask, run summary) pairs), in grid order; None when no point is complete."""
+    from simulation.analysis.sweep import PointResult, SweepResult, grid
+
+    points = grid(axes)
+    runs: dict[int, dict[int, Any]] = {}
+    for task, result in finished:
+        runs.setdefault(task.point, {})[task.replication] = result
+    slo = dict(data.get("slo") or {})
+    done = [PointResult(i, points[i], [runs[i][r] for r in range(replications)]).finish(slo)
+            for i in sorted(runs) if len(runs[i]) == replications and i < len(points)]
+    if not done:
+        return None
+    seed = int((data.get("workload") or {}).get("seed", 0))
+    return SweepResult(str(data.get("name", "")), axes, replications, seed, duration_s, True, slo, done)
+
+
 # -- choices (plain functions: tested without running anything) ------------------------------------------
 def parameter_choices(data: dict[str, Any], node_id: str) -> list[tuple[str, str, Any]]:
     """(dotted path, label, Param or None) of the sweepable parameters of one node, or of the workload."""
@@ -174,14 +248,15 @@ class AxisPicker(QWidget):
 
 
 class SweepDialog(QDialog):
-    def __init__(self, window: Any, actions: Any) -> None:
-        super().__init__(window)
+    def __init__(self, actions: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
         self.setWindowTitle("What-if sweep")
         self.setObjectName("whatif_sweep_dialog")
         self.whatif = actions
         self.data, self.base_dir = actions.design_snapshot()
         self.result: Any = None
         self.job: Any = None
+        self._running_axes: list[Any] = []
         self.resize(1100, 720)
         selected = actions.selected_node()
 
@@ -210,6 +285,11 @@ class SweepDialog(QDialog):
             row.addWidget(QLabel(label))
             row.addWidget(w)
         row.addStretch(1)
+        self.keep_button = QPushButton("Keep in design", setup)
+        self.keep_button.setToolTip("Save this sweep with the design (the report's trade-off section uses it)")
+        self.keep_button.setEnabled(False)
+        self.keep_button.clicked.connect(self.keep)
+        row.addWidget(self.keep_button)
         self.run_button = QPushButton("Run sweep", setup)
         self.run_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel", setup)
@@ -288,9 +368,11 @@ class SweepDialog(QDialog):
         def work(executor: Any, progress: Any) -> Any:
             return sweep(data, axes, reps, None, duration, executor, True, progress, base_dir)
 
+        self._running_axes = axes
+        self.result = None
         self.progress.setRange(0, n_runs)
         self.progress.setValue(0)
-        self.status.setText(f"Running {n_runs} simulations…")
+        self.status.setText(f"Running {n_runs} simulations: 0 done…")
         self.job = WhatIfJob(work, self.workers.value(), self)
         # Bound methods of this dialog (not lambdas): Qt queues the calls into the UI thread.
         self.job.progressed.connect(self._progressed)
@@ -298,20 +380,32 @@ class SweepDialog(QDialog):
         self.job.failed.connect(self._failed)
         self.job.cancelled.connect(self._cancelled)
         self.run_button.setEnabled(False)
+        self.keep_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.job.start()
 
     def cancel(self) -> None:
-        if self.job is not None:
+        if self.job is not None and self.job.active:
             self.job.cancel()
-            self.status.setText("Cancelling…")
 
     def _progressed(self, done: int, total: int) -> None:
         self.progress.setMaximum(total)
         self.progress.setValue(done)
+        self.status.setText(f"Running {total} simulations: {done} done…")
 
     def _cancelled(self) -> None:
-        self._idle("Cancelled.")
+        runs = self.job.finished_runs() if self.job is not None else []
+        total = self.progress.maximum()
+        self.progress.setValue(len(runs))
+        partial = partial_sweep(self.data, self._running_axes, self.replications.value(), self.duration.value(),
+                                runs)
+        if partial is None:
+            self._idle(f"Cancelled after {len(runs)} of {total} simulations; no point had all its replications "
+                       "yet, so there is nothing to show.")
+            return
+        self.show_result(partial)
+        self._idle(f"Cancelled after {len(runs)} of {total} simulations. The {len(partial.points)} points whose "
+                   "replications all finished are shown (a partial grid is not kept in the design).")
 
     def _idle(self, text: str) -> None:
         self.run_button.setEnabled(True)
@@ -325,16 +419,22 @@ class SweepDialog(QDialog):
 
     def _finished(self, result: Any) -> None:
         self.show_result(result)
-        stored = self.whatif.store(result.stored())
         met = sum(p.slo_met for p in result.points)
+        self.keep_button.setEnabled(True)
         self._idle(f"{len(result.points)} points × {result.replications} replications in {result.wall_s:.1f} s; "
-                   f"{met} meet the SLOs. Kept in the design as {stored['id'] if stored else 'a sweep'} "
-                   f"(saved with the file; the report's trade-off section uses it).")
+                   f"{met} meet the SLOs. “Keep in design” saves them with the file for the report.")
+
+    def keep(self) -> dict[str, Any] | None:
+        """Keep the finished sweep in the design (an undoable edit the user asked for)."""
+        if self.result is None:
+            return None
+        stored = self.whatif.store(self.result.stored())
+        self.keep_button.setEnabled(False)
+        self.status.setText(self.status.text().split(" “Keep")[0] + f" Kept in the design as {stored['id']}.")
+        return stored
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
-        if self.job is not None and self.job.isRunning():
-            self.job.cancel()
-            self.job.wait(10000)
+        self.cancel()  # terminates the runs; nothing to wait for
         super().closeEvent(event)
 
     # -- results ----------------------------------------------------------------------------------
@@ -346,7 +446,7 @@ class SweepDialog(QDialog):
         self.metric_box.blockSignals(True)
         self.metric_box.clear()
         for m in ordered:
-            self.metric_box.addItem(m, m)
+            self.metric_box.addItem(metric_title(m), m)
         self.metric_box.blockSignals(False)
         self._fill_table()
         self.redraw()
@@ -354,7 +454,8 @@ class SweepDialog(QDialog):
     def _fill_table(self) -> None:
         r = self.result
         metrics = [self.metric_box.itemData(i) for i in range(min(self.metric_box.count(), 8))]
-        headers = [a.path.rsplit(".", 1)[-1] for a in r.axes] + ["SLOs met"] + [f"{m} (±95 %)" for m in metrics]
+        headers = [axis_title(a.path) for a in r.axes] + ["SLOs met"] + [f"{metric_title(m)}\n± 95 % CI"
+                                                                          for m in metrics]
         self.table.setColumnCount(len(headers))
         self.table.setHorizontalHeaderLabels(headers)
         self.table.setRowCount(len(r.points))
@@ -362,9 +463,12 @@ class SweepDialog(QDialog):
             cells = [str(p.assignments[a.path]) for a in r.axes] + ["yes" if p.slo_met else "no"]
             for m in metrics:
                 mean, ci = p.mean.get(m, math.nan), p.ci95.get(m, math.nan)
-                cells.append(f"{mean:.4g}" + (f" ± {ci:.2g}" if math.isfinite(ci) else ""))
+                cells.append(format_mean_ci(mean, ci))
             for j, text in enumerate(cells):
-                self.table.setItem(i, j, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if j > len(r.axes):  # the figures: right-aligned, so the digits line up
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()
 
     def redraw(self) -> None:
@@ -385,18 +489,22 @@ class SweepDialog(QDialog):
         plot = card.plot
         plot.clear_all()
         a1 = r.axes[0]
-        x, ticks = self._x_values(a1)
+        x_all, ticks = self._x_values(a1)
         plot.plotItem.getAxis("bottom").setTicks([ticks] if ticks else None)
-        plot.plotItem.setLabel("bottom", a1.path)
-        plot.plotItem.setLabel("left", metric)
+        plot.plotItem.setLabel("bottom", axis_title(a1.path))
+        plot.plotItem.setLabel("left", metric_title(metric))
         groups = r.axes[1].values if len(r.axes) > 1 else [None]
         card.data_rows = [[a1.path, *([r.axes[1].path] if len(r.axes) > 1 else []), metric, "ci95"]]
         for gi, g in enumerate(groups):
             pts = [p for p in r.points if len(r.axes) == 1 or p.assignments[r.axes[1].path] == g]
+            if not pts:
+                continue  # a cancelled sweep: this curve had no finished point
+            # x of the points present (a cancelled sweep may lack some of the axis's values)
+            x = np.array([x_all[a1.values.index(p.assignments[a1.path])] for p in pts], float)
             y = np.array([p.mean.get(metric, math.nan) for p in pts], float)
             ci = np.array([p.ci95.get(metric, math.nan) for p in pts], float)
             colour = series_colour(self, gi)
-            name = None if g is None else f"{r.axes[1].path.rsplit('.', 1)[-1]} = {g}"
+            name = None if g is None else f"{axis_title(r.axes[1].path)} = {g}"
             plot.curve(x, y, colour, name)
             plot.plot(x, y, pen=None, symbol="o", symbolSize=6, symbolBrush=colour)
             if np.isfinite(ci).any():  # the 95 % confidence band over replications
@@ -418,7 +526,7 @@ class SweepDialog(QDialog):
         card = self.pareto_card
         plot = card.plot
         plot.clear_all()
-        plot.plotItem.setLabel("left", metric)
+        plot.plotItem.setLabel("left", metric_title(metric))
         costs = [p.mean.get("usd_per_month", math.nan) for p in r.points]
         lats = [p.mean.get(metric, math.nan) for p in r.points]
         spots = []

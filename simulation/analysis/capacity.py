@@ -87,8 +87,10 @@ def bottleneck(point: PointResult) -> tuple[str | None, float | None]:
 
 def find_capacity(data: dict[str, Any], replications: int = 3, tolerance: float = 0.02, seed: int | None = None,
                   duration_s: float | None = None, executor: Any = None,
-                  progress: Callable[[str], None] | None = None, base_dir: str | None = None) -> CapacityResult:
-    """Search the highest load of design dict ``data`` meeting all its SLOs (module docstring)."""
+                  progress: Callable[[str], None] | None = None, base_dir: str | None = None,
+                  on_point: Callable[[float, PointResult], None] | None = None) -> CapacityResult:
+    """Search the highest load of design dict ``data`` meeting all its SLOs (module docstring).
+    ``on_point(value, point)`` hears each load as soon as it is evaluated (a live plot)."""
     if not data.get("slo"):
         raise DesignError("the design has no SLOs to meet; add targets such as ttft_p99_ms", "slo")
     if not 0 < tolerance < 1:
@@ -115,6 +117,8 @@ def find_capacity(data: dict[str, Any], replications: int = 3, tolerance: float 
                               duration_s, executor, True, None, base_dir, first_index=len(seen))
         for v, p in zip(todo, pts):
             seen[v] = p
+            if on_point:
+                on_point(v, p)
             if progress:
                 met = "meets" if p.slo_met else "breaks"
                 progress(f"{path} = {v:g}: {met} the SLOs")

@@ -4,7 +4,7 @@ Every executor has one method, ``map(fn, tasks, progress=None) -> list`` returni
 task *in task order*, so a sweep gives the same numbers whichever executor ran it (each task carries its
 own seed; nothing depends on which worker ran it or when).
 
-Cluster engine: Dask distributed, not Ray (SPEC §9 asks for an existing engine, never a home-made one).
+Cluster engine: Dask distributed, not Ray (an existing engine, never a home-made one).
 
 - Dask distributed is pure Python and pip-installable on every platform the designer ships to; Ray needs
   a native core (plasma store, GCS server) with wheels that lag new Python versions, and weighs hundreds

@@ -1,4 +1,4 @@
-"""Structural checks of a design graph (SPEC §2 flow rules); `validate` and the designer badges use them."""
+"""Structural checks of a design graph (request-flow rules); `validate` and the designer badges use them."""
 
 from __future__ import annotations
 

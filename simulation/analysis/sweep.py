@@ -43,7 +43,7 @@ import numpy as np
 from simulation.errors import DesignError
 from simulation.overrides import apply_override, parse_value, split_assignment
 
-# The field of workload.arrival that sets the load, per arrival process (SPEC §2).
+# The field of workload.arrival that sets the load, per arrival process.
 RATE_FIELDS = {"poisson": "rate_per_s", "gamma": "rate_per_s", "diurnal": "requests_per_day",
                "closed": "concurrency"}
 RATE_ALIAS = "rate"
@@ -165,7 +165,7 @@ def run_task(task: RunTask) -> dict[str, float]:
     from simulation.loader import load_design
 
     design = load_design(task.design)
-    design.extra["_base_dir"] = task.base_dir
+    design.base_dir = task.base_dir
     result = Simulation(design, seed=task.seed, duration_s=task.duration_s, record_hops=False).run()
     return summarize_run(result)
 

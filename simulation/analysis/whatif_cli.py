@@ -32,7 +32,7 @@ def _design_data(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
     from simulation.run import load_with_overrides
 
     design = load_with_overrides(args.file, getattr(args, "fixed", []) or [])
-    return design_to_dict(design), design.extra.get("_base_dir")
+    return design_to_dict(design), design.base_dir
 
 
 def _executor(args: argparse.Namespace) -> Any:
@@ -75,7 +75,7 @@ def sweep_main(args: argparse.Namespace) -> int:
         raise DesignError(f"must end in .csv or .json, got {args.output!r}", "-o")
     axes_text = list(args.axes)
     fixed = []
-    for item in args.fixed:  # `--set` is the SPEC's spelling for axes too: lists become axes
+    for item in args.fixed:  # `--set` is the documented spelling for axes too: lists become axes
         axis = parse_axis(item)
         if len(axis.values) > 1 or axis.path in ("rate", "workload.arrival.rate"):
             axes_text.append(item)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kernels.sources import cite
 from simulation.components.common import ASSUMED, LatencyStation, latency_param, per_replica_cost, price_param
 from simulation.distributions import parse_dist
 from simulation.engine.request import Request
@@ -49,7 +50,7 @@ register(ComponentKind(
     (Param("iterations", "dist", {"dist": "lognormal", "p50": 3, "p99": 8}, "steps",
            help="ReAct iterations a task needs.", source=ASSUMED),
      Param("max_iterations", "int", 10, "steps", 1, 1000, help="Hard cap on iterations (prevents runaway agents).",
-           source="seed000 L1453: prevent runaway agents"),
+           source=cite("react-paper", detail="assumption: a hard iteration cap stops runaway ReAct loops; 10 leaves room for the tail of typical tasks")),
      Param("context_growth_tokens", "int", 250, "tokens", 0, 1_000_000,
            help="Tokens each step adds to the prompt (thoughts, tool results).", source=ASSUMED),
      latency_param(2.0, 10.0, ASSUMED + " (orchestrator overhead per step)", name="step_overhead",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kernels.sources import cite
 from simulation.components.common import (
     ASSUMED,
     LatencyStation,
@@ -49,10 +50,10 @@ register(ComponentKind(
     "Routes requests across models by edge weight (e.g. 80 % to a small model); a classifier adds latency and "
     "misroutes some requests.",
     (Param("strategy", "enum", "classifier", choices=("weighted", "classifier"),
-           help="Plain weighted split, or a classifier deciding per request.", source="seed000 L1383"),
+           help="Plain weighted split, or a classifier deciding per request.", source=cite("routellm-paper", detail="a learned router sends easy requests to the small model")),
      Param("accuracy", "float", 0.95, "fraction", 0, 1, help="Share of requests the classifier routes correctly.",
            source=ASSUMED),
-     latency_param(10.0, 30.0, "reference/catalog.md §D: small classifier / moderation models 10–150 ms (D18)"),
+     latency_param(10.0, 30.0, "assumption: a small routing classifier (BERT-class) answers in 10–30 ms"),
      price_param(0.10, ASSUMED)),
     Router, per_replica_cost, icon="router", defaults_override={"concurrency": 64}))
 

@@ -12,8 +12,7 @@ from simulation.params import Param
 
 HOURS_PER_MONTH = 730.0  # 8760 h / 12, the usual cloud-billing month
 
-CATALOG_D = "reference/catalog.md §D"
-ASSUMED = "assumption (no public figure in reference/); set your own"
+ASSUMED = "assumption (no public figure found); set your own"
 
 
 def latency_param(p50: float, p99: float, source: str, name: str = "latency",

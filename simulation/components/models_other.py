@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kernels.sources import cite
 from simulation.components.common import ASSUMED, LatencyStation, latency_param, per_replica_cost, price_param
 from simulation.engine.request import Request
 from simulation.params import Param
@@ -33,16 +34,16 @@ def diffusion_seconds(params: dict[str, Any]) -> float:
 register(ComponentKind(
     "diffusion_model", "models", "Diffusion model",
     "Text-to-image: steps × denoiser passes on a GPU (classifier-free guidance doubles the passes).",
-    (Param("steps", "int", 30, "steps", 1, 1000, help="Sampler steps.", source="seed000 L1195: DDIM 20–50 steps"),
+    (Param("steps", "int", 30, "steps", 1, 1000, help="Sampler steps.", source=cite("ddim-paper", detail="DDIM sampling reaches good quality in 20–50 steps")),
      Param("cfg", "bool", True, help="Classifier-free guidance: a conditional and an unconditional pass per step.",
-           source="seed000 L1202 (CFG formula)"),
+           source=cite("cfg-paper", detail="guidance evaluates the denoiser with and without the prompt")),
      Param("per_step_ms", "float", 40.0, "ms", 0.1, 1e5, help="One denoiser pass at the chosen resolution.",
            source=ASSUMED + " (SDXL-class U-Net at 1024² on an H100-class GPU)"),
      Param("images_per_request", "int", 1, "images", 1, 64),
      latency_param(150.0, 300.0, ASSUMED + " (text encoder + VAE decode)", name="fixed_overhead",
                    help="Text encoding and VAE decoding per request."),
      Param("gpu", "catalog", "h100-sxm", catalog="gpus", help="GPU type (sets the price)."),
-     price_param(3.78, "reference/catalog.md §A.2: Lambda 1×H100 SXM $3.78/h (P3)", "Price of one GPU per hour.")),
+     price_param(3.78, cite("lambda-pricing", detail="Lambda 1×H100 SXM $3.78/h"), "Price of one GPU per hour.")),
     Diffusion, per_replica_cost, icon="diffusion_model"))
 
 
@@ -58,8 +59,7 @@ register(ComponentKind(
     "classifier", "models", "Small classifier",
     "An intent or moderation classifier; 'blocked' when it flags the request.",
     (Param("task", "enum", "moderation", choices=("moderation", "intent", "other"), help="What it classifies."),
-     latency_param(10.0, 30.0, "reference/catalog.md §D: moderation API ~150 ms, small self-hosted models "
-                   "tens of ms (D18)"),
+     latency_param(10.0, 30.0, "assumption: a small self-hosted classifier (BERT-class) answers in tens of ms; a hosted moderation API takes ~150 ms"),
      Param("flag_rate", "float", 0.0, "fraction", 0, 1, help="Share of requests it flags (blocked outcome)."),
-     price_param(0.80, "reference/catalog.md §A.2: one L4 (P4)")),
+     price_param(0.80, cite("modal-pricing", detail="one L4 on Modal, $0.80/h"))),
     Classifier, per_replica_cost, outcomes=("blocked",), icon="classifier", defaults_override={"concurrency": 64}))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from kernels.sources import cite
 from simulation.components.common import HOURS_PER_MONTH
 from simulation.engine.request import Request
 from simulation.engine.runtime import NodeRuntime
@@ -49,7 +50,7 @@ register(ComponentKind(
     "Attached to one node (by id): adds replicas when utilisation stays above the target, after a scale-out delay.",
     (Param("target", "str", "", help="Id of the node it scales."),
      Param("target_utilization", "float", 0.7, "fraction", 0.05, 1, help="Utilisation it aims for.",
-           source="common default of cloud autoscalers (e.g. Kubernetes HPA examples use 50–80 %)"),
+           source=cite("k8s-hpa", detail="a common autoscaler target; Kubernetes HPA examples use 50–80 %")),
      Param("scale_out_delay_s", "float", 120.0, "s", 0, 86400, help="Time to bring up a replica.",
            source="assumption: VM/pod start plus model load"),
      Param("interval_s", "float", 30.0, "s", 1, 86400, help="How often it checks."),

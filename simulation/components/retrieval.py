@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from kernels.sources import cite
 from simulation.components.common import (
     ASSUMED,
-    CATALOG_D,
     LatencyStation,
     latency_param,
     per_replica_cost,
@@ -33,22 +33,27 @@ def _embedding_cost(params: dict[str, Any]) -> float:
     return 0.0 if params["mode"] == "api" else per_replica_cost(params)
 
 
+TOP_K_SOURCE = ("assumption: retrieve ~20 candidates, rerank, keep the top 5 — the usual two-stage RAG pattern "
+                "(cross-encoder reranking as in the SBERT MS MARCO models)")
+VECTOR_LATENCY_SOURCE = cite("vectordbbench", "diskann", detail="HNSW-class search at recall ≈ 0.95: 1M × 768-d "
+                             "p50 2 / p99 5 ms, 10M p50 3 / p99 10 ms (VectorDBBench); 100M p50 5 / p99 30 ms is an "
+                             "assumption (no public HNSW figure at that size)")
+
 register(ComponentKind(
     "embedding_service", "retrieval", "Embedding service",
     "Turns the query into a vector: self-hosted on a GPU/CPU (priced per hour) or an API (priced per token).",
     (Param("mode", "enum", "self_hosted", choices=("self_hosted", "api"), help="Where the embedding model runs."),
      Param("model", "str", "BAAI/bge-base-en-v1.5", help="Embedding model (informational).",
-           source="seed000 L562, L1616–L1618"),
-     Param("dimension", "int", 768, "dims", 64, 8192, help="Vector size.", source="seed000 L304, L562: 768–3072"),
-     latency_param(5.0, 15.0, f"{CATALOG_D}: self-hosted GPU embedding 5 ms p50 / 15 ms p99 (D9–D11); "
-                   "for an API use 200/500 ms (D7)"),
+           source="assumption: a common open embedding model; informational only"),
+     Param("dimension", "int", 768, "dims", 64, 8192, help="Vector size.", source=cite("openai-embeddings", detail="common embedding sizes are 768–3072 (BGE-base 768, text-embedding-3-small 1536, -large 3072)")),
+     latency_param(5.0, 15.0, cite("embedding-latency-note", "milvus-embedding-apis", detail="self-hosted GPU embedding of a short query 5 ms p50 / 15 ms p99; for a hosted API use 200/500 ms")),
      Param("usd_per_1m_tokens", "float", 0.02, "USD/1M tokens", 0, 1000,
            help="API price per 1M input tokens (api mode).",
-           source="OpenAI text-embedding-3-small list price (reference/catalog.md §C)"),
-     price_param(0.80, "reference/catalog.md §A.2: one L4 on Modal $0.80/h (P4)")),
+           source=cite("openai-pricing", detail="text-embedding-3-small list price $0.02 per 1M tokens")),
+     price_param(0.80, cite("modal-pricing", detail="one L4 on Modal, $0.80/h"))),
     Embedding, _embedding_cost, icon="embedding_service", defaults_override={"concurrency": 32}))
 
-# HNSW query latency at recall ≈ 0.95 by collection size: (vectors, p50 ms, p99 ms) — catalog.md §D (D12, D13).
+# HNSW query latency at recall ≈ 0.95 by collection size: (vectors, p50 ms, p99 ms) — VECTOR_LATENCY_SOURCE.
 _HNSW_POINTS = ((1e6, 2.0, 5.0), (1e7, 3.0, 10.0), (1e8, 5.0, 30.0))
 _INDEX_FACTOR = {"hnsw": 1.0, "ivf": 1.5}
 _BYTES_PER_DIM = 4  # fp32 vectors
@@ -119,15 +124,15 @@ register(ComponentKind(
     "ANN search over document chunks (HNSW, IVF or flat); adds top_k × chunk_tokens of context. Latency follows the "
     "collection size per shard.",
     (Param("index", "enum", "hnsw", choices=("hnsw", "ivf", "flat"), help="Index type.",
-           source="seed000 L563: HNSW below 100M vectors, IVF when memory matters"),
+           source=cite("hnsw-paper", "faiss-index-guide", detail="HNSW is the usual in-memory default; IVF trades recall and latency for memory")),
      Param("vectors", "float", 1e6, "vectors", 1, 1e12, help="Vectors in the collection."),
-     Param("dimension", "int", 768, "dims", 16, 8192, help="Vector size.", source="seed000 L304: 768–3072"),
+     Param("dimension", "int", 768, "dims", 16, 8192, help="Vector size.", source=cite("openai-embeddings", detail="common embedding sizes are 768–3072")),
      Param("shards", "int", 1, "shards", 1, 1024, help="Shards queried in parallel (each replica holds all)."),
-     Param("top_k", "int", 5, "chunks", 1, 1000, help="Chunks returned.", source="seed000 L565: top-20 → top-5"),
+     Param("top_k", "int", 5, "chunks", 1, 1000, help="Chunks returned.", source=TOP_K_SOURCE),
      Param("chunk_tokens", "int", 300, "tokens", 1, 100_000, help="Tokens per chunk.", source=ASSUMED),
      Param("recall", "float", 0.95, "recall@k", 0, 1, help="Recall at the operating point of the latency figures.",
-           source=f"{CATALOG_D}: VectorDBBench figures at recall ≈ 0.95 (D12)"),
-     latency_param(0.2, 1.0, f"{CATALOG_D}: network hop same AZ (D5)", name="extra_latency",
+           source=VECTOR_LATENCY_SOURCE),
+     latency_param(0.2, 1.0, cite("redis-latency", "aws-az-latency", detail="one network round trip in the same AZ, ~0.2 ms"), name="extra_latency",
                    help="Network and client overhead on top of the index search."),
      price_param(1.0, ASSUMED + " (one 16-vCPU node)")),
     VectorDB, _vector_cost, icon="vector_db", defaults_override={"concurrency": 16}))
@@ -157,13 +162,13 @@ register(ComponentKind(
     "reranker", "retrieval", "Reranker",
     "Cross-encoder scoring the retrieved candidates and keeping the best few (shrinks the context).",
     (Param("candidates", "int", 20, "chunks", 1, 10_000, help="Candidates scored (when the retriever sets none).",
-           source="seed000 L565: top-20 → top-5"),
-     Param("keep", "int", 5, "chunks", 1, 10_000, help="Chunks kept.", source="seed000 L565"),
+           source=TOP_K_SOURCE),
+     Param("keep", "int", 5, "chunks", 1, 10_000, help="Chunks kept.", source=TOP_K_SOURCE),
      Param("per_candidate_ms", "float", 0.55, "ms", 0, 1e5, help="Scoring time per candidate.",
-           source=f"{CATALOG_D}: ms-marco MiniLM-L6 1,800 docs/s on V100 (D15)"),
-     latency_param(3.0, 6.0, f"{CATALOG_D}: ~2–5 ms batch overhead (D15)", name="overhead",
+           source=cite("sbert-ce-msmarco", detail="derived: ms-marco-MiniLM-L-6-v2 scores 1,800 docs/s on a V100 = 0.55 ms per candidate")),
+     latency_param(3.0, 6.0, "assumption: ~2–5 ms tokenisation and batching per call on top of the scoring time", name="overhead",
                    help="Fixed time per call on top of the per-candidate time."),
-     price_param(0.80, "reference/catalog.md §A.2: one L4 on Modal $0.80/h (P4)")),
+     price_param(0.80, cite("modal-pricing", detail="one L4 on Modal, $0.80/h"))),
     Reranker, per_replica_cost, icon="reranker", defaults_override={"concurrency": 8}))
 
 
@@ -201,7 +206,7 @@ class KeywordIndex(Database):
 register(ComponentKind(
     "keyword_index", "retrieval", "Keyword index (BM25)",
     "Lexical retrieval (BM25); combine with a vector DB through a fan-out for hybrid search (RRF).",
-    (Param("top_k", "int", 5, "chunks", 1, 1000, help="Chunks returned.", source="seed000 L564"),
+    (Param("top_k", "int", 5, "chunks", 1, 1000, help="Chunks returned.", source=TOP_K_SOURCE),
      Param("chunk_tokens", "int", 300, "tokens", 1, 100_000, help="Tokens per chunk.", source=ASSUMED),
      latency_param(5.0, 20.0, ASSUMED),
      price_param(0.50, ASSUMED)),

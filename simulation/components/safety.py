@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from kernels.sources import cite
 from simulation.components.common import (
     ASSUMED,
-    CATALOG_D,
     LatencyStation,
     latency_param,
     per_replica_cost,
@@ -36,18 +36,17 @@ class Guardrail(LatencyStation):
 
 def _checks(*on: str) -> tuple[Param, ...]:
     return tuple(Param(f"checks_{t}", "bool", t in on, help=f"Checks for {t.replace('_', ' ')}.",
-                       source="seed000 L1415, L1426–L1465") for t in THREATS)
+                       source=cite("owasp-llm-top10", detail="threats a defence-in-depth design screens for")) for t in THREATS)
 
 
 register(ComponentKind(
     "input_guardrail", "safety", "Input guardrail",
     "Screens prompts for injection, jailbreaks and toxic content before they reach the model; 'blocked' ends the "
     "request (or follows a 'blocked' edge).",
-    (latency_param(100.0, 300.0, f"{CATALOG_D}: Llama Guard self-hosted 100–300 ms on A100 (D18); hosted ~500 ms "
-                   "(D16)"),
+    (latency_param(100.0, 300.0, cite("llama-guard-3", "cloudflare-guardrails", detail="assumption: a self-hosted Llama Guard 3 8B check takes 100–300 ms on an A100-class GPU (one short prefill and a few output tokens); hosted it adds ~500 ms")),
      Param("block_rate", "float", 0.01, "fraction", 0, 1, help="Share of requests blocked.", source=ASSUMED),
      *_checks("prompt_injection", "jailbreak", "toxicity"),
-     price_param(0.80, "reference/catalog.md §A.2: one L4 (P4)")),
+     price_param(0.80, cite("modal-pricing", detail="one L4 on Modal, $0.80/h"))),
     Guardrail, per_replica_cost, outcomes=("blocked",), icon="input_guardrail", defaults_override={"concurrency": 16}))
 
 register(ComponentKind(
@@ -55,11 +54,11 @@ register(ComponentKind(
     "Checks answers for PII leaks, toxicity and hallucination. Buffering mode holds the whole answer (TTFT becomes "
     "E2E); streaming mode checks chunks as they pass.",
     (Param("mode", "enum", "streaming", choices=("streaming", "buffering"),
-           help="Streaming keeps TTFT low; buffering waits for the full answer.", source="seed000 L99 digest"),
-     latency_param(50.0, 200.0, f"{CATALOG_D}: NeMo rails 25–200 ms per check (D17)"),
+           help="Streaming keeps TTFT low; buffering waits for the full answer.", source="design choice: streaming keeps TTFT; buffering is the safe default only when every token must be checked first"),
+     latency_param(50.0, 200.0, cite("nemo-guardrails", detail="NeMo Guardrails rails take 25–200 ms per check")),
      Param("block_rate", "float", 0.005, "fraction", 0, 1, help="Share of answers blocked.", source=ASSUMED),
      *_checks("pii", "toxicity", "hallucination"),
-     price_param(0.80, "reference/catalog.md §A.2: one L4 (P4)")),
+     price_param(0.80, cite("modal-pricing", detail="one L4 on Modal, $0.80/h"))),
     Guardrail, per_replica_cost, outcomes=("blocked",), icon="output_guardrail",
     buffers_output=lambda p: p.get("mode") == "buffering", defaults_override={"concurrency": 16}))
 

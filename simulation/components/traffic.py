@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from kernels.sources import cite
 from simulation.components.common import (
     ASSUMED,
-    CATALOG_D,
     LatencyStation,
     PassThrough,
     latency_param,
@@ -57,11 +57,11 @@ class Gateway(LatencyStation):
 register(ComponentKind(
     "api_gateway", "traffic", "API gateway",
     "Ingress: authentication, per-user token-bucket rate limiting (429 when over), added latency.",
-    (latency_param(0.2, 1.0, f"{CATALOG_D}: L7 gateway adds ~0.2 ms p50 / 1 ms p99 (D20, D21)"),
+    (latency_param(0.2, 1.0, cite("pingap-benchmark", "kong-latency", detail="an L7 gateway without plugins adds ~0.2 ms p50 / 1 ms p99")),
      Param("auth_reject_rate", "float", 0.0, "fraction", 0, 1, help="Share of requests refused by authentication.",
            source=ASSUMED),
      Param("rate_limit_per_user_rps", "float", 0.0, "req/s", 0, 1e6,
-           help="Token-bucket refill rate per user; 0 turns rate limiting off.", source="seed000 L1086, L1453"),
+           help="Token-bucket refill rate per user; 0 turns rate limiting off.", source="assumption: token-bucket rate limiting per user, as API gateways and Envoy do it; 0 = off"),
      Param("burst", "float", 10.0, "requests", 1, 1e6, help="Token-bucket size per user.", source=ASSUMED),
      Param("users", "int", 1000, "users", 1, 100_000_000, help="Distinct users the traffic comes from.",
            source=ASSUMED),
@@ -107,11 +107,11 @@ def _outstanding(rt: Any) -> float:
 register(ComponentKind(
     "load_balancer", "traffic", "Load balancer",
     "Spreads requests over its out edges: round robin, least outstanding, random (by edge weight) or power of two.",
-    (latency_param(1.0, 2.0, f"{CATALOG_D}: cloud ALB adds ~1–2 ms (D22)"),
+    (latency_param(1.0, 2.0, cite("aws-alb-latency", detail="a cloud application load balancer adds ~1–2 ms")),
      Param("policy", "enum", "least_outstanding", choices=("round_robin", "least_outstanding", "random",
                                                             "power_of_two"),
-           help="How the next target is chosen.", source="SPEC §3"),
-     price_param(0.0225, "AWS ALB hourly charge (us-east-1 list price), excluding LCUs; " + ASSUMED)),
+           help="How the next target is chosen.", source="design choice: least-outstanding suits uneven request times"),
+     price_param(0.0225, cite("aws-elb-pricing", detail="ALB hourly charge $0.0225 (us-east-1), excluding LCUs"))),
     Balancer, per_replica_cost, icon="load_balancer", defaults_override={"concurrency": 10000}))
 
 register(ComponentKind(

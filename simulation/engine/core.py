@@ -99,7 +99,7 @@ class Simulation:
         self._cancel = False
         self._seq = np.random.SeedSequence(self.seed)
         self.env = simpy.Environment()
-        base = design.extra.get("_base_dir")
+        base = design.base_dir
         self.base_dir = Path(base) if base else None
         problems = structural_errors(design)
         if problems:

@@ -1,4 +1,4 @@
-"""The ``llm_api`` runtime: a hosted model bought per token (SPEC §3/§4).
+"""The ``llm_api`` runtime: a hosted model bought per token.
 
 Time to first token and output speed come from distributions (by default lognormals around the
 catalog's published medians); requests-per-minute and tokens-per-minute limits are token buckets that
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from simulation.engine.request import Request
 
 # Published figures are medians; the tails are an assumption (no provider publishes percentiles,
-# shared/reference/catalog.md E): TTFT p99 = 3 × p50, output speed p1 = half the median.
+# an assumption): TTFT p99 = 3 × p50, output speed p1 = half the median.
 TTFT_P99_FACTOR = 3.0
 SPEED_LOW_FACTOR = 0.5
 

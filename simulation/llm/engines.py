@@ -24,16 +24,19 @@ ENGINES: dict[str, EnginePreset] = {
     "vllm": EnginePreset(
         "vllm", 1024, 256, 8192, 2048, 0.9, 4.0,
         "limits: vLLM v1 EngineArgs defaults for the OpenAI server (>= 70 GiB: 1024 seqs / 8192 tokens, else "
-        "256 / 2048; the RTX 4090 run in validation/e2e/llmservingsim records 256 / 2048); host overhead fitted "
-        "to the LLMServingSim vLLM 0.19.0 RTX PRO 6000 Llama-3.1-8B run (benchmarks/llm_validation.py)"),
+        "256 / 2048; LLMServingSim's RTX 4090 vLLM run records 256 / 2048); host overhead fitted "
+        "to the LLMServingSim vLLM 0.19.0 RTX PRO 6000 Llama-3.1-8B run (benchmarks/llm_validation.py) — vLLM: Engine "
+        "arguments, https://docs.vllm.ai/en/latest/configuration/engine_args.html (read 2026-12-06)"),
     "trtllm": EnginePreset(
         "trtllm", 2048, 2048, 8192, 8192, 0.5, 2.0,
         "limits: trtllm-serve defaults max_batch_size 2048, max_num_tokens 8192; host overhead assumed ~half of "
-        "vLLM's (C++ batch manager) [assumption]"),
+        "vLLM's (C++ batch manager) [assumption] — NVIDIA: TensorRT-LLM trtllm-serve, "
+        "https://nvidia.github.io/TensorRT-LLM/commands/trtllm-serve.html (read 2026-12-06)"),
     "sglang": EnginePreset(
         "sglang", 1024, 256, 8192, 2048, 0.7, 3.0,
         "limits: SGLang chunked_prefill_size 8192 on large GPUs (2048 on small), max_running_requests sized "
-        "from KV; host overhead between vLLM and TensorRT-LLM (overlap scheduler) [assumption]"),
+        "from KV; host overhead between vLLM and TensorRT-LLM (overlap scheduler) [assumption] — SGLang: server "
+        "arguments, https://docs.sglang.ai/backend/server_arguments.html (read 2026-12-06)"),
 }
 
 

@@ -1,4 +1,4 @@
-"""GPU memory plan of one engine replica: weights, activation reserve and the paged KV pool (SPEC §4).
+"""GPU memory plan of one engine replica: weights, activation reserve and the paged KV pool.
 
 Per GPU: usable = memory × driver share; budget = gpu_memory_utilization × usable; KV pool = budget −
 weights/(tp·pp) − activation reserve, cut into 16-token blocks (vLLM's default block size).
@@ -17,7 +17,7 @@ BLOCK_TOKENS = 16  # vLLM default KV block size (cache_config.block_size 16 in t
 GIB = 2.0 ** 30
 # Catalog "GB" of GPU memory are GiB (nvidia-smi H100 81,559 MiB); torch sees ~98% of it:
 # RTX 4090 (24 GiB) reports device_total_memory_bytes 25,250,627,584 (= 0.98 × 24 GiB) in
-# validation/e2e/llmservingsim/RTX4090/Llama-3.1-8B/vllm/meta.json.
+# LLMServingSim's RTX4090/Llama-3.1-8B/vllm/meta.json.
 DRIVER_SHARE = 0.98
 # Fixed non-KV memory per GPU beyond weights and peak activations: CUDA context share seen by torch,
 # NCCL buffers, CUDA-graph pools. Fitted so the RTX 4090 / Llama-3.1-8B plan gives vLLM 0.19.0's
@@ -27,7 +27,7 @@ SAMPLER_COPIES = 3  # fp32 logits + softmax/top-p temporaries in vLLM's profile 
 
 WEIGHT_BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5, "fp4": 0.5}
 KV_BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0}
-# 4-bit weights carry group scales (AWQ/GPTQ group 128: +3–6%, shared/reference/catalog.md B.2).
+# 4-bit weights carry group scales (AWQ/GPTQ group 128: +3–6%, an assumption).
 QUANT_SCALE_OVERHEAD = {"int4": 0.05, "fp4": 0.05}
 
 

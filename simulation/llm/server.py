@@ -1,4 +1,4 @@
-"""The ``llm_server`` runtime: replicas × (an inference engine on tp × pp GPUs), SPEC §4."""
+"""The ``llm_server`` runtime: replicas × (an inference engine on tp × pp GPUs)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Duration of one engine step (one forward over the batch) from a kernel profile (SPEC §4).
+"""Duration of one engine step (one forward over the batch) from a kernel profile.
 
 Per layer on one GPU of a tp × pp engine: QKV, O and MLP GEMMs at the step's token count with the
 TP-sharded widths (MoE: the experts the tokens touch), prefill attention per chunk (tokens × context),
@@ -17,7 +17,7 @@ from kernels.perf import Profile
 from simulation.llm.catalog import ModelSpec
 from simulation.llm.engines import EnginePreset
 
-# aiconfigurator applies mem_bw_empirical_scaling_factor 0.8 to every GPU (shared/reference/catalog.md A.1 notes):
+# aiconfigurator applies mem_bw_empirical_scaling_factor 0.8 to every GPU (sources.json 'aiconfigurator'):
 # used for streaming the weights of extra MoE experts, which no GEMM table covers.
 STREAM_EFFICIENCY = 0.8
 

@@ -1,4 +1,4 @@
-"""Replays of real serving measurements (``../shared/validation``) through the llm_server model.
+"""Replays of real serving measurements (the held-out validation data) through the llm_server model.
 
 * LLMServingSim's vLLM 0.19.0 runs (e2e/llmservingsim): every request's arrival (``queued_ts``) and
   token counts are replayed on the matching GPU, model and engine settings; TTFT/TPOT/E2E are compared

@@ -34,6 +34,8 @@ def no_prompts(monkeypatch: pytest.MonkeyPatch) -> None:
 def window(qtbot, no_prompts):  # type: ignore[no-untyped-def]
     from designer.mainwindow import MainWindow
 
+    for key in ("geometry", "window_state"):  # every test starts as a first launch, whatever ran before
+        QSettings().remove(key)
     win = MainWindow()
     qtbot.addWidget(win)
     win.resize(1400, 900)

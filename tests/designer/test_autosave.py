@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("pytestqt")
-from PySide6.QtGui import QUndoCommand, QUndoStack  # noqa: E402
-from PySide6.QtWidgets import QMessageBox, QWidget  # noqa: E402
+from PySide6.QtGui import QUndoCommand  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from designer import autosave  # noqa: E402
+from designer.document import DesignDocument  # noqa: E402
 from simulation.loader import design_to_dict, load_design, save_design  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,14 +38,25 @@ class Rename(QUndoCommand):
         self.design.name = self.old
 
 
-class StandInWindow(QWidget):
-    """What autosave needs from the main window: design, undo_stack, file_path."""
+def document_for(path: Path | None = None) -> DesignDocument:
+    """What autosave works on: a document (no window)."""
+    return DesignDocument(load_design(path or TEMPLATE), path)
 
-    def __init__(self, path: Path | None = None) -> None:
-        super().__init__()
-        self.design = load_design(path or TEMPLATE)
-        self.file_path = str(path) if path else None
-        self.undo_stack = QUndoStack(self)
+
+_SAVERS: list[autosave.Autosaver] = []
+
+
+def install(doc: DesignDocument, interval_s: float | None = None) -> autosave.Autosaver:
+    saver = autosave.Autosaver(doc, interval_s)
+    _SAVERS.append(saver)  # stopped after the test: a live timer would write into the next test's folder
+    return saver
+
+
+@pytest.fixture(autouse=True)
+def stop_savers():
+    yield
+    while _SAVERS:
+        _SAVERS.pop().timer.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -55,12 +67,10 @@ def autosave_folder(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture
-def window(qtbot, tmp_path) -> StandInWindow:
+def window(tmp_path) -> DesignDocument:
     path = tmp_path / "mine.genai.json"
     path.write_bytes(TEMPLATE.read_bytes())
-    w = StandInWindow(path)
-    qtbot.addWidget(w)
-    return w
+    return document_for(path)
 
 
 def _files(folder: Path) -> list[str]:
@@ -68,54 +78,53 @@ def _files(folder: Path) -> list[str]:
 
 
 def test_nothing_is_written_while_the_work_is_saved(window, autosave_folder):
-    saver = autosave.install_autosave(window, interval_s=3600)
+    saver = install(window, interval_s=3600)
     assert not saver.tick()
     assert _files(autosave_folder) == []
 
 
 def test_unsaved_work_is_autosaved_with_a_sidecar(window, autosave_folder):
-    saver = autosave.install_autosave(window, interval_s=3600)
+    saver = install(window, interval_s=3600)
     window.undo_stack.push(Rename(window.design, "Edited"))
     assert saver.tick()
     assert load_design(saver.design_path).name == "Edited"
     meta = json.loads(saver.sidecar_path.read_text())
-    assert meta["original_path"] == window.file_path and meta["pid"] == os.getpid()
+    assert meta["original_path"] == window.path and meta["pid"] == os.getpid()
+    assert meta["base_dir"] == window.base_dir == str(Path(window.path).parent)
     assert not saver.tick()  # unchanged since the last autosave: no rewrite
 
 
 def test_the_timer_autosaves(qtbot, window):
-    saver = autosave.install_autosave(window, interval_s=0.05)
+    saver = install(window, interval_s=0.05)
     window.undo_stack.push(Rename(window.design, "Timed"))
     qtbot.waitUntil(saver.design_path.exists, timeout=3000)
 
 
 def test_interval_defaults_to_a_minute_and_is_configurable(window, monkeypatch):
-    assert autosave.install_autosave(window).timer.interval() == 60_000
+    assert install(window).timer.interval() == 60_000
     monkeypatch.setenv("GENAI_SIM_AUTOSAVE_S", "5")
-    assert autosave.install_autosave(window).timer.interval() == 5_000
+    assert install(window).timer.interval() == 5_000
 
 
 def test_clean_save_removes_the_autosave(window, autosave_folder):
-    saver = autosave.install_autosave(window, interval_s=3600)
+    saver = install(window, interval_s=3600)
     window.undo_stack.push(Rename(window.design, "Edited"))
     saver.tick()
-    save_design(window.design, window.file_path)
-    window.undo_stack.setClean()
+    window.save()
     assert _files(autosave_folder) == []
 
 
-def test_closing_the_window_removes_the_autosave(qtbot, window, autosave_folder):
-    saver = autosave.install_autosave(window, interval_s=3600)
-    window.show()
+def test_closing_the_document_removes_the_autosave(window, autosave_folder):
+    saver = install(window, interval_s=3600)
     window.undo_stack.push(Rename(window.design, "Discarded"))
     saver.tick()
     assert _files(autosave_folder)
-    window.close()  # the real window asks first; here the user discarded
-    qtbot.waitUntil(lambda: _files(autosave_folder) == [], timeout=3000)
+    saver.close()  # the window asked first; here the user discarded the changes
+    assert _files(autosave_folder) == [] and not saver.timer.isActive()
 
 
 def test_a_running_sessions_autosave_is_not_offered(window, autosave_folder):
-    saver = autosave.install_autosave(window, interval_s=3600)
+    saver = install(window, interval_s=3600)
     window.undo_stack.push(Rename(window.design, "Mine"))
     saver.tick()
     assert autosave.pending_recoveries() == []
@@ -132,11 +141,10 @@ CRASHING_SESSION = textwrap.dedent("""
     sys.path.insert(0, sys.argv[1])
     from PySide6.QtWidgets import QApplication
     app = QApplication([])
-    from tests.designer.test_autosave import Rename, StandInWindow
-    from designer.autosave import install_autosave
+    from tests.designer.test_autosave import Rename, document_for, install
     from pathlib import Path
-    w = StandInWindow(Path(sys.argv[2]))
-    saver = install_autosave(w, interval_s=3600)
+    w = document_for(Path(sys.argv[2]))
+    saver = install(w, interval_s=3600)
     w.undo_stack.push(Rename(w.design, "Work from the crashed session"))
     w.design.nodes[-1].params["concurrency"] = 48
     saver.tick()
@@ -166,19 +174,22 @@ def test_crash_then_recovery_restores_the_autosave(qtbot, tmp_path, autosave_fol
     assert len(pending) == 1 and pending[0].original_path == str(original)
     assert original.read_bytes() == TEMPLATE.read_bytes()  # autosave never touches the user's file
 
-    fresh = StandInWindow()
-    qtbot.addWidget(fresh)
-    autosave.install_autosave(fresh, interval_s=3600)
+    fresh = DesignDocument()
+    saver = install(fresh, interval_s=3600)
+    replaced = []
+    fresh.replaced.connect(lambda: replaced.append(True))
     _answer(monkeypatch, "Recover")
-    chosen = autosave.offer_recovery(fresh)
+    chosen = autosave.offer_recovery(None)
     assert chosen == [pending[0].design_path]
-    autosave.restore_into(fresh, chosen[0])
+    autosave.restore_into(fresh, chosen[0], saver)
+    assert replaced == [True]
     assert fresh.design.name == "Work from the crashed session"
     assert fresh.design.nodes[-1].params["concurrency"] == 48
-    assert fresh.file_path == str(original) and not fresh.undo_stack.isClean()
+    assert fresh.path == str(original) and fresh.is_dirty
+    assert fresh.base_dir == str(original.parent) and "_base_dir" not in fresh.design.extra
     assert autosave.pending_recoveries() == []  # the old autosave is retired...
-    assert fresh._autosaver.design_path.exists()  # ...after this session's own copy was written
-    assert design_to_dict(load_design(fresh._autosaver.design_path)) == design_to_dict(fresh.design)
+    assert saver.design_path.exists()  # ...after this session's own copy was written
+    assert design_to_dict(load_design(saver.design_path)) == design_to_dict(fresh.design)
 
 
 @pytest.mark.parametrize("button, remaining", [("Discard", 0), ("Later", 1)])

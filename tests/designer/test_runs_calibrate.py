@@ -57,24 +57,15 @@ def test_dialog_shows_a_calibration_error(qtbot: Any, profiles_dir: Path) -> Non
 
 
 def test_use_on_selected_llm_server_sets_the_profile_path(qtbot: Any, profiles_dir: Path) -> None:
-    from PySide6.QtGui import QUndoStack
-    from PySide6.QtWidgets import QMainWindow
-
+    from designer.document import DesignDocument
     from simulation.design import Design, Node
 
-    class Scene:
-        def selected_node_ids(self) -> list[str]:
-            return ["gen"]
-
-    window = QMainWindow()
-    qtbot.addWidget(window)
-    window.design = Design(nodes=[Node("gen", "llm_server")])
-    window.scene = Scene()
-    window.undo_stack = QUndoStack(window)
-    dialog = calibrate_ui.CalibrateDialog(window)
+    document = DesignDocument(Design(nodes=[Node("gen", "llm_server")]))
+    dialog = calibrate_ui.CalibrateDialog(document, lambda: ["gen"])
     qtbot.addWidget(dialog)
     dialog.profile_path = profiles_dir / "box.json"
     dialog.use_on_selected()
-    assert window.design.node("gen").params["profile"] == str(profiles_dir / "box.json")
-    window.undo_stack.undo()
-    assert "profile" not in window.design.node("gen").params
+    assert document.design.node("gen").params["profile"] == str(profiles_dir / "box.json")
+    assert document.is_dirty
+    document.undo_stack.undo()
+    assert "profile" not in document.design.node("gen").params

@@ -1,8 +1,8 @@
 """Running designs from the designer: a real worker process, live results, stop, refusal, errors,
 kept results.
 
-The window here is a minimal stand-in with the main window's contract (design, scene overlays, menus,
-select_node, statusBar); tests/designer/test_runs_main_window.py repeats the key path on the real window.
+The session here works on a bare document, a stand-in scene and a plain host window (what it takes: no main
+window); tests/designer/test_runs_main_window.py repeats the key path on the real window.
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QLabel, QMainWindow  # noqa: E402
 
-from designer.runs import install_run_ui  # noqa: E402
+from designer.document import DesignDocument  # noqa: E402
+from designer.runs.session import RunSession  # noqa: E402
 from simulation.loader import design_to_dict, load_design, save_design  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,24 +53,28 @@ class FakeScene:
 
 
 class StandInWindow(QMainWindow):
+    """A host for the docks, with the document and the scene the session is given."""
+
     def __init__(self, design: Any) -> None:
         super().__init__()
         self.setCentralWidget(QLabel("canvas"))
-        for title in ("&File", "&Edit", "&View", "&Run", "&Help"):
-            self.menuBar().addMenu(title)
-        self.design = design
+        self.document = DesignDocument(design, parent=self)
         self.scene = FakeScene()
         self.selected: list[str] = []
-        self.file_path = None
 
-    def select_node(self, node_id: str) -> None:
-        self.selected.append(node_id)
+    @property
+    def design(self) -> Any:
+        return self.document.design
 
 
 def make_window(qtbot: Any, design: Any) -> tuple[StandInWindow, Any]:
     window = StandInWindow(design)
     qtbot.addWidget(window)
-    session = install_run_ui(window)
+    session = RunSession(window.document, window.scene, window)
+    session.node_selected.connect(window.selected.append)
+    session.message.connect(lambda text, _error: window.statusBar().showMessage(text))
+    for dock in session.docks:
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
     window.resize(1300, 850)
     window.show()
     return window, session
@@ -203,9 +209,10 @@ def test_an_error_inside_the_run_is_shown_not_a_crash(qtbot: Any) -> None:
     assert session.panel.status.property("role") == "error"
     assert "client" in session.view.headline.text()
     assert session.panel.run_button.isEnabled()
-    # The session still works afterwards.
-    window.design = load_design(RAG)
-    qtbot.waitUntil(lambda: session._design is window.design, timeout=2000)
+    # The session still works afterwards, on another design, and the panel starts afresh for it.
+    window.document.replace(load_design(RAG))
+    assert session.panel.runs.count() == 0 and session.panel.status.text() == "Ready."
+    assert session.panel.status.property("role") == "" and session.latest is None
     again = session.run()
     wait_idle(qtbot, session)
     assert again.status == "done"
@@ -234,8 +241,8 @@ def test_results_survive_save_and_open(qtbot: Any, tmp_path: Path) -> None:
     assert abs(float(np.percentile(kept.samples["e2e_ms"], 99)) - p99) / p99 < 0.05
     assert session2.view.tables["slo"].rows()[1][3] in ("pass", "FAIL")
     assert window2.scene.overlays[run.bottleneck()]["bottleneck"]
-    # Opening the same file through replace_with (File > Open on an existing window) works too.
-    window.design.replace_with(load_design(path))
+    # Opening the same file in an existing document (File > Open) works too.
+    window.document.replace(load_design(path), path)
     assert session.latest.from_file
     # Unticking "keep" drops them from the next save.
     session2.panel.keep.setChecked(False)
@@ -282,3 +289,15 @@ def test_deferred_tab_draws_after_the_cards_are_deleted_do_nothing(qtbot: Any) -
     shiboken6.delete(view.cards["queue"])
     qtbot.wait(50)  # pytest-qt fails the test on any exception raised inside the event loop
     assert not view._widgets_alive()
+
+
+def test_opening_another_design_mid_run_stops_it_and_shows_nothing_of_it(qtbot: Any) -> None:
+    window, session = make_window(qtbot, long_design())
+    first = session.run()
+    qtbot.waitUntil(lambda: first.fraction > 0, timeout=RUN_TIMEOUT_MS)
+    window.document.replace(load_design(RAG))
+    qtbot.waitUntil(lambda: not session.controller.running, timeout=5000)
+    qtbot.wait(200)  # the stopped run's last messages arrive and are ignored
+    assert session.latest is None and session.view.run is None
+    assert session.panel.runs.count() == 0 and session.panel.progress.value() == 0
+    assert session.panel.run_button.isEnabled() and not window.scene.overlays
