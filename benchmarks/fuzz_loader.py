@@ -221,6 +221,8 @@ def grammar_family(c: Campaign, n: int, seed: int, crash_dir: Path) -> Counter[s
     def body(d: dict[str, Any]) -> None:
         counter[0] += 1
         before = len(c.crashes)
+        crash_dir.mkdir(parents=True, exist_ok=True)  # the case in hand, for a run that dies of memory or a hang
+        (crash_dir / "last-case.json").write_text(json.dumps(d), encoding="utf-8", errors="surrogatepass")
 
         def one() -> Any:
             outcomes[check_grammar_design(d)] += 1
