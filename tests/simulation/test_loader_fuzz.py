@@ -555,3 +555,17 @@ def test_envelope_with_zero_mean_output_tokens():
          "nodes": [{"id": "users", "kind": "client"}, {"id": "llm", "kind": "llm_server"}],
          "edges": [{"source": "users", "target": "llm"}]}
     assert check_grammar_design(d) in ("ran", "invalid")
+
+
+def test_an_agent_whose_done_edge_loops_back_stays_bounded():
+    # found by the grammar campaign: 'done' → the agent itself at zero step time looped for ever at one instant
+    d = {"format": "genai-sim.design", "version": 1,
+         "workload": {"arrival": {"process": "poisson", "rate_per_s": 5}, "duration_s": 5, "warmup_s": 0},
+         "nodes": [{"id": "users", "kind": "client"},
+                   {"id": "a", "kind": "agent", "params": {"step_overhead": {"dist": "fixed", "value": 0}}}],
+         "edges": [{"source": "users", "target": "a"}, {"source": "a", "target": "a", "retry_budget": 1},
+                   {"source": "a", "target": "a", "when": "done"}]}
+    from simulation.run import run_design
+
+    res = run_design(load_design(d))
+    assert res.counts["failed"] == res.counts["arrived"] > 0
