@@ -1,10 +1,14 @@
-"""Fuzz campaign over every parser of user files: ≥ 10,000 cases, zero tracebacks expected.
+"""Fuzz campaign over every parser of user files and over the design grammar: zero tracebacks expected.
 
-Each case must either load or be refused with the parser's own one-line error
+Each parser case must either load or be refused with the parser's own one-line error
 (``simulation.errors.DesignError``; ``kernels.errors.InputError`` for hardware profiles).
-Anything else is a crash and is printed with the seed that reproduces it.
+The grammar family draws whole designs with Hypothesis (``grammar_designs`` in
+tests/simulation/test_loader_fuzz.py: nested fan-outs, cycles, error edges, retries, faults, extreme
+distributions) and loads, validates and runs each one (5 s wall cap). Anything else is a crash and is
+printed with the seed that reproduces it (grammar crashes: the design JSON goes to --crash-dir).
+Prints inputs tried, internal errors found and the peak memory of the process.
 
-    .venv/bin/python benchmarks/fuzz_loader.py [--cases 12000] [--cli 300] [--run 100] [--seed 1]
+    .venv/bin/python benchmarks/fuzz_loader.py [--cases 12000] [--cli 300] [--run 100] [--grammar 1500] [--seed 1]
 """
 
 from __future__ import annotations
@@ -200,11 +204,50 @@ class Campaign:
                 t.cancel()
 
 
+def grammar_family(c: Campaign, n: int, seed: int, crash_dir: Path) -> Counter[str]:
+    """``n`` designs from the grammar, each loaded, validated and run; returns how each case ended."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hypothesis_seed
+
+    from tests.simulation.test_loader_fuzz import check_grammar_design, grammar_designs
+
+    outcomes: Counter[str] = Counter()
+    counter = [0]
+
+    @hypothesis_seed(seed)
+    @settings(max_examples=n, deadline=None, database=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(grammar_designs())
+    def body(d: dict[str, Any]) -> None:
+        counter[0] += 1
+        before = len(c.crashes)
+        crash_dir.mkdir(parents=True, exist_ok=True)  # the case in hand, for a run that dies of memory or a hang
+        (crash_dir / "last-case.json").write_text(json.dumps(d), encoding="utf-8", errors="surrogatepass")
+
+        def one() -> Any:
+            outcomes[check_grammar_design(d)] += 1
+            return True
+
+        c.case("grammar", counter[0], one)
+        if len(c.crashes) > before:
+            crash_dir.mkdir(parents=True, exist_ok=True)
+            (crash_dir / f"grammar-{seed}-{counter[0]}.json").write_text(json.dumps(d, indent=1), encoding="utf-8",
+                                                                        errors="surrogatepass")
+
+    try:
+        body()
+    except Exception as exc:  # the harness itself failed (e.g. memory ran out under --memory-gib): a finding too
+        c.crashes.append(("grammar", counter[0], f"harness stopped: {type(exc).__name__}: {str(exc)[:200]}"))
+    return outcomes
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", type=int, default=12000, help="parser cases (spread over the families)")
     ap.add_argument("--cli", type=int, default=300, help="cases through `genai-sim validate`")
     ap.add_argument("--run", type=int, default=100, help="designs that loaded, simulated for 10 s each")
+    ap.add_argument("--grammar", type=int, default=1500, help="designs drawn from the grammar, each run for 5 s")
+    ap.add_argument("--crash-dir", default="/tmp/genai-fuzz-crashes", help="where crashing grammar designs go")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--memory-gib", type=float, default=3.0,
                     help="address-space cap: a case that needs more is reported as a crash (MemoryError)")
@@ -229,12 +272,18 @@ def main() -> int:
             c.case("cli_validate", seed, lambda seed=seed: c.cli_validate(seed))
         for seed, design in c.loaded_designs[: args.run]:
             c.case("run_loaded", seed, lambda seed=seed, design=design: c.run_loaded(seed, design))
+        outcomes = grammar_family(c, args.grammar, args.seed, Path(args.crash_dir)) if args.grammar else Counter()
     wall = time.perf_counter() - t0
     total = sum(c.cases.values())
     print(f"{'family':<14} {'cases':>7} {'loaded':>7}")
     for family, n in c.cases.items():
         print(f"{family:<14} {n:>7} {c.loaded[family]:>7}")
-    print(f"total cases: {total}   crashes: {len(c.crashes)}   wall: {wall:.1f} s")
+    if outcomes:
+        print("grammar outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cpu = time.process_time()
+    print(f"inputs tried: {total}   internal errors: {len(c.crashes)}   peak memory: {peak_mib:.0f} MiB   "
+          f"CPU: {cpu:.0f} s   wall: {wall:.1f} s")
     for family, seed, what in c.crashes[:40]:
         print(f"CRASH {family} seed={seed}: {what}")
     return 1 if c.crashes else 0

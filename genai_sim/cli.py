@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 # Subcommands implemented in other modules: name -> (module, add-arguments function, main function, help).
 EXTERNAL: dict[str, tuple[str, str, str, str]] = {
@@ -109,9 +111,12 @@ def main(argv: list[str] | None = None) -> int:
             return open_designer(argv[0] if argv else None)
         parser = build_parser(argv[0] if argv[0] in COMMANDS else None)
         args = parser.parse_args(argv)
-        return dispatch(args)
+        _check_flags(args)
+        _check_output(args)
+        with _clean_stdout():
+            return dispatch(args)
     except errors as exc:
-        print(f"genai-sim: error: {exc}", file=sys.stderr)
+        print(f"genai-sim: error: {_clean(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("genai-sim: interrupted", file=sys.stderr)
@@ -121,9 +126,78 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug, not bad input: still one line unless debugging
         if os.environ.get("GENAI_SIM_DEBUG"):
             raise
-        print(f"genai-sim: internal error: {type(exc).__name__}: {exc} (set GENAI_SIM_DEBUG=1 for details)",
+        print(f"genai-sim: internal error: {type(exc).__name__}: {_clean(exc)} (set GENAI_SIM_DEBUG=1 for details)",
               file=sys.stderr)
         return 3
+
+
+def _clean(exc: BaseException) -> str:
+    from simulation.errors import MAX_MESSAGE_CHARS, clean_text
+
+    return clean_text(" ".join(str(exc).split()), MAX_MESSAGE_CHARS)
+
+
+class _CleanWriter:
+    """stdout that replaces control characters (terminal escapes in names and keys) before they reach a
+    terminal, keeping newlines and tabs. JSON output is unaffected: json.dumps escapes those characters."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from simulation.errors import clean_lines
+
+        self._stream.write(clean_lines(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _clean_stdout() -> Iterator[None]:
+    original = sys.stdout
+    sys.stdout = _CleanWriter(original)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout = original
+
+
+def _check_flags(args: argparse.Namespace) -> None:
+    """--duration and --seed on any command: bounded as the design file bounds them (a year; seeds ≥ 0)."""
+    from simulation.engine.core import MAX_DURATION_S, MAX_SEED
+
+    duration = getattr(args, "duration", None)
+    if isinstance(duration, (int, float)) and not 0 < duration <= MAX_DURATION_S:
+        raise ArgError(f"--duration must be in 0…{MAX_DURATION_S:.0f} s (a year), got {duration:g}")
+    seed = getattr(args, "seed", None)
+    if isinstance(seed, int) and not 0 <= seed <= MAX_SEED:
+        raise ArgError(f"--seed must be an integer in 0…{MAX_SEED}, got {seed}")
+
+
+def _check_output(args: argparse.Namespace) -> None:
+    """Refuse an output path that cannot be written before any work is done (a sweep can take an hour)."""
+    out = getattr(args, "output", None)
+    if not isinstance(out, str) or not out or out == "-":
+        return
+    path = os.path.abspath(out)
+    shown = _clean(ArgError(out))[:200]
+    parent = os.path.dirname(path)
+    if os.path.lexists(path):
+        if not os.path.isfile(path):
+            raise ArgError(f"-o {shown}: not a regular file")
+        if not os.access(path, os.W_OK):
+            raise ArgError(f"-o {shown}: not writable")
+        return
+    if not os.path.isdir(parent):
+        raise ArgError(f"-o {shown}: folder {_clean(ArgError(os.path.dirname(out) or '.'))[:200]} does not exist")
+    try:  # the real test (os.access says yes for root on /proc): create, then remove again
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except OSError as exc:
+        raise ArgError(f"-o {shown}: cannot write there ({exc.strerror or type(exc).__name__})") from None
+    os.close(fd)
+    os.unlink(path)
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -152,8 +226,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     from simulation.run import load_with_overrides, run_design
 
     design = load_with_overrides(args.file, args.set)
-    if args.duration is not None and not 0 < args.duration < float("inf"):
-        raise ArgError("--duration must be > 0")
     progress = None if args.json or not sys.stderr.isatty() else _progress_bar()
     result = run_design(design, seed=args.seed, duration_s=args.duration, progress=progress)
     if progress:
@@ -205,7 +277,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     from designer.export import export_diagram
 
-    export_diagram(design, Path(args.output))
+    note = export_diagram(design, Path(args.output))
+    if note:
+        print(f"genai-sim: note: {note}", file=sys.stderr)
     print(args.output)
     return 0
 

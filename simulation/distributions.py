@@ -7,6 +7,7 @@ the parameter that holds it does. Keys may carry an ``_ms`` suffix (``mean_ms``)
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from dataclasses import dataclass, field
@@ -32,6 +33,10 @@ DIST_KEYS: dict[str, tuple[set[str], set[str]]] = {
     "empirical": (set(), {"values", "file"}),
 }
 MAX_EMPIRICAL_VALUES = 1_000_000
+# Bounds where the maths breaks, not modelling limits: 1e12 ms is 31 years and 1e12 tokens no model reads;
+# a gamma's shape is 1/cv², which underflows or overflows a float far outside 1e-3…100.
+MAX_VALUE = 1e12
+GAMMA_CV_MIN, GAMMA_CV_MAX = 1e-3, 100.0
 
 
 def _num(value: Any, path: str, *, positive: bool = False, nonneg: bool = True) -> float:
@@ -41,6 +46,8 @@ def _num(value: Any, path: str, *, positive: bool = False, nonneg: bool = True) 
         raise DesignError(f"must be > 0, got {value}", path)
     if nonneg and value < 0:
         raise DesignError(f"must be ≥ 0, got {value}", path)
+    if abs(value) > MAX_VALUE:
+        raise DesignError(f"must be at most {MAX_VALUE:g} in size, got {value:g}", path)
     return float(value)
 
 
@@ -162,6 +169,9 @@ def parse_dist(spec: Any, path: str, base_dir: Path | None = None) -> Dist:
     if name == "empirical":
         return _parse_empirical(args, path, base_dir)
     nums = {k: _num(v, f"{path}.{k}", nonneg=k != "mean" or name != "normal") for k, v in args.items()}
+    if name == "gamma" and nums["cv"] != 0 and not GAMMA_CV_MIN <= nums["cv"] <= GAMMA_CV_MAX:
+        raise DesignError(f"must be 0 (a fixed value) or in {GAMMA_CV_MIN:g}…{GAMMA_CV_MAX:g}, got {nums['cv']:g}",
+                          f"{path}.cv")
     if name == "uniform" and nums["high"] < nums["low"]:
         raise DesignError(f"high ({nums['high']}) must be ≥ low ({nums['low']})", path)
     if name == "lognormal":
@@ -226,8 +236,10 @@ def _read_number_column(file: Path, path: str) -> list[float]:
 
 
 def _read_numbers(file: Path, path: str) -> list[float]:
+    from simulation.safe_paths import read_text_capped
+
     out: list[float] = []
-    with file.open(newline="", encoding="utf-8") as fh:
+    with io.StringIO(read_text_capped(file, path, what="empirical"), newline="") as fh:
         for lineno, row in enumerate(csv.reader(fh), 1):
             if not row or not row[0].strip():
                 continue
@@ -237,7 +249,7 @@ def _read_numbers(file: Path, path: str) -> list[float]:
                 if lineno == 1:
                     continue  # header
                 raise DesignError(f"line {lineno}: not a number: {row[0][:30]!r}", path) from None
-            if not math.isfinite(out[-1]) or out[-1] < 0:
+            if not math.isfinite(out[-1]) or not 0 <= out[-1] <= MAX_VALUE:
                 raise DesignError(f"line {lineno}: must be a finite number ≥ 0, got {row[0][:30]!r}", path)
             if len(out) > MAX_EMPIRICAL_VALUES:
                 raise DesignError(f"more than {MAX_EMPIRICAL_VALUES} values", path)

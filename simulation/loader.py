@@ -10,8 +10,6 @@ import json
 import math
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,8 +17,10 @@ from typing import Any
 from simulation.arrivals import parse_budget, parse_slo, parse_workload
 from simulation.catalogs import catalog_ids
 from simulation.design import Design, Edge, Group, Node
-from simulation.errors import DesignError
+from simulation.errors import DesignError, clean_text
 from simulation.overrides import with_overrides
+from simulation.safe_paths import atomic_write_text as safe_atomic_write_text
+from simulation.safe_paths import read_text_capped, resolve_user_file
 
 FORMAT = "genai-sim.design"
 VERSION = 1
@@ -57,11 +57,17 @@ def _check_depth(obj: Any, depth: int = 0, path: str = "") -> None:
         for k, v in obj.items():
             if not isinstance(k, str):
                 raise DesignError(f"object keys must be strings, got {type(k).__name__}", path)
+            _check_depth(k, depth + 1, path)
             _check_depth(v, depth + 1, (f"{path}.{k[:60]}" if path else k[:60])[:200])
     elif isinstance(obj, list):
         for i, v in enumerate(obj):
             _check_depth(v, depth + 1, f"{path[:200]}[{i}]")
-    elif isinstance(obj, bool) or obj is None or isinstance(obj, str):
+    elif isinstance(obj, str):
+        try:
+            obj.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate ("\ud800"): no file, report or terminal can hold it
+            raise DesignError("text holds a lone surrogate (an invalid \\ud800-\\udfff escape)", path) from None
+    elif isinstance(obj, bool) or obj is None:
         return
     elif isinstance(obj, int):
         if abs(obj) > MAX_ABS_INT:
@@ -74,40 +80,36 @@ def _check_depth(obj: Any, depth: int = 0, path: str = "") -> None:
 
 
 def read_json_file(path: Path, what: str = "design") -> Any:
-    try:
-        size = path.stat().st_size
-    except ValueError:  # e.g. an embedded NUL byte
-        raise DesignError(f"not a valid {what} file name", repr(str(path))[:80]) from None
-    except OSError as exc:
-        raise DesignError(f"cannot open {what} file: {exc.strerror or exc}", str(path)) from None
-    if size > MAX_FILE_BYTES:
-        raise DesignError(f"{what} file is {size // 2**20} MiB; the limit is {MAX_FILE_BYTES // 2**20} MiB",
-                          str(path))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise DesignError("not a UTF-8 text file", str(path)) from None
-    except OSError as exc:
-        raise DesignError(f"cannot read {what} file: {exc.strerror or exc}", str(path)) from None
+    """Parse a JSON file: a regular file only, read with a byte cap (``st_size`` is not trusted)."""
+    where = _clean_path(path)
+    text = read_text_capped(Path(path), where, MAX_FILE_BYTES, what)
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise DesignError(f"line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg})", str(path)) from None
+        raise DesignError(f"line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg})", where) from None
     except RecursionError:
-        raise DesignError(f"nested deeper than {MAX_DEPTH} levels", str(path)) from None
+        raise DesignError(f"nested deeper than {MAX_DEPTH} levels", where) from None
     except DesignError:  # NaN/Infinity, refused by _reject_constant
         raise
     except ValueError:  # e.g. an integer literal longer than Python's 4300-digit limit
-        raise DesignError("invalid JSON (a number literal is too long)", str(path)) from None
+        raise DesignError("invalid JSON (a number literal is too long)", where) from None
+
+
+def _clean_path(path: Any) -> str:
+    return clean_text(str(path), 200)
 
 
 def _reject_constant(name: str) -> Any:
     raise DesignError(f"{name} is not allowed in a design file")
 
 
-def load_design(source: str | Path | dict[str, Any], *, check_catalogs: bool = True) -> Design:
-    """Load and validate a design from a path or an already-parsed dict."""
-    base_dir: Path | None = None
+def load_design(source: str | Path | dict[str, Any], *, check_catalogs: bool = True,
+                base_dir: Path | None = None) -> Design:
+    """Load and validate a design from a path or an already-parsed dict.
+
+    Files the design names resolve in the design file's folder; for a dict, in ``base_dir`` (default: the
+    current folder).
+    """
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         data = read_json_file(path)
@@ -155,7 +157,7 @@ def design_from_dict(data: Any, base_dir: Path | None = None, check_catalogs: bo
     parse_workload(workload, "workload", base_dir)
     slo = parse_slo(data.get("slo", {}))
     budget = parse_budget(data.get("budget", {}))
-    nodes = _validate_nodes(data.get("nodes", []), check_catalogs)
+    nodes = _validate_nodes(data.get("nodes", []), check_catalogs, base_dir)
     ids = {n.id for n in nodes}
     kinds = {n.id: n.kind for n in nodes}
     edges = _validate_edges(data.get("edges", []), ids, kinds)
@@ -197,7 +199,7 @@ def _validate_groups(raw: Any) -> list[Group]:
     return groups
 
 
-def _validate_nodes(raw: Any, check_catalogs: bool) -> list[Node]:
+def _validate_nodes(raw: Any, check_catalogs: bool, base_dir: Path | None = None) -> list[Node]:
     from simulation.registry import get_kind
 
     if not isinstance(raw, list):
@@ -240,9 +242,24 @@ def _validate_nodes(raw: Any, check_catalogs: bool) -> list[Node]:
                                   f"{path}.params.{key}")
             ids = catalog_ids if check_catalogs else None
             clean[key] = declared[key].validate(value, f"{path}.params.{key}", ids)
+            if key == "profile" and clean[key]:
+                profile_file(clean[key], base_dir, f"{path}.params.{key}")
         faults = _validate_faults(item.get("faults", {}), f"{path}.faults")
+        if faults and not kind.can_fail:
+            raise DesignError(f"{kind.kind} nodes do not fail (they take no time and hold no work); put the "
+                              "faults on the node that does", f"{path}.faults")
         nodes.append(Node(node_id, kind.kind, name, (float(pos[0]), float(pos[1])), clean, faults))
     return nodes
+
+
+def profile_file(name: str, base_dir: Path | None, path: str) -> Path | None:
+    """The file a ``profile`` parameter names (inside the design's folder or the built-in profiles), or None
+    for a built-in profile id (checked when the run builds the server)."""
+    if "/" not in name and "\\" not in name and not name.lower().endswith(".json"):
+        return None
+    from kernels.perf import PROFILES_DIR
+
+    return resolve_user_file(name, base_dir, path, extra_roots=(PROFILES_DIR,))
 
 
 def _validate_faults(faults: Any, path: str) -> dict[str, Any]:
@@ -375,22 +392,8 @@ def dumps_design(design: Design) -> str:
 
 
 def atomic_write_text(path: Path, text: str, keep_backup: bool = True) -> None:
-    """Write via a temporary file in the same folder, fsync, then rename; keep the old file as ``.bak``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if keep_backup and path.exists():
-            # Copy, not move: the original stays in place until the atomic rename below.
-            shutil.copy2(path, path.with_name(path.name + ".bak"))
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Compatibility name: ``simulation.safe_paths.atomic_write_text`` does the work."""
+    safe_atomic_write_text(path, text, backup=keep_backup)
 
 
 def save_design(design: Design, path: str | Path) -> None:

@@ -97,8 +97,9 @@ class RunResult:
         counts = {s: 0 for s in STATUSES}
         for s in status:
             counts["completed" if s == "ok" else s] += 1
+        # still queued or running when the run ended (the drain ran out): reported apart from "dropped", which
+        # counts requests a full queue refused, so the top-level figures add up to the nodes' own counts
         unfinished = sim.measured_arrived - n
-        counts["dropped"] += max(unfinished, 0)
         counts = {"arrived": sim.measured_arrived, **counts, "unfinished": max(unfinished, 0)}
         window = max(min(end_t, sim.duration) - sim.warmup, 1e-9) if not cancelled else max(end_t - sim.warmup, 1e-9)
         node_stats = {nid: rt.stats() for nid, rt in sim.runtimes.items()}
@@ -148,7 +149,7 @@ class RunResult:
 
     def error_rate(self) -> float:
         c = self.counts
-        bad = c["failed"] + c["timeout"] + c["dropped"]
+        bad = c["failed"] + c["timeout"] + c["dropped"] + c.get("unfinished", 0)
         return bad / c["arrived"] if c["arrived"] else 0.0
 
     def slo_report(self, metrics: dict[str, dict[str, float]] | None = None) -> dict[str, dict[str, Any]]:

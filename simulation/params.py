@@ -131,8 +131,12 @@ COMMON_PARAMS: tuple[Param, ...] = (
     Param("replicas", "int", 1, "copies", 1, 10_000, help="Copies of this node behind its own balancer."),
     Param("concurrency", "int", 1, "requests", 1, 1_000_000,
           help="Requests one replica serves at once (servers sharing one queue)."),
-    Param("queue_limit", "int", 0, "requests", 0, 100_000_000,
-          help="Longest queue per node before requests are rejected; 0 means unbounded."),
+    Param("queue_limit", "int", 100_000, "requests", 0, 100_000_000,
+          help="Longest queue per node before requests are rejected (dropped, or the error edge); 0 means "
+               "unbounded. Bounded by default, as real servers are: an overloaded node sheds load instead of "
+               "queueing without end, and the review warns when it did.",
+          source="assumption: a bound far above any healthy queue (Envoy's default max_pending_requests is 1024 "
+                 "per upstream; vLLM's waiting queue is unbounded)"),
     Param("timeout_ms", "float", 0.0, "ms", 0, 1e9,
           help="A request waiting longer than this in the queue times out; 0 means never."),
     Param("retries", "int", 0, "retries", 0, 20, advanced=True,
@@ -143,4 +147,10 @@ COMMON_PARAMS: tuple[Param, ...] = (
           help="Circuit breaker: open when this share of the last 20 calls failed; 0 turns it off."),
     Param("breaker_cooldown_s", "float", 30.0, "s", 0, 1e6, advanced=True,
           help="How long an open breaker fails calls fast before letting one through."),
+    Param("outage_policy", "enum", "fail", choices=("fail", "drain"), advanced=True,
+          help="What an outage window does to work the node already holds: fail (a crash: queued and in-service "
+               "requests fail and take the error path or retry) or drain (planned maintenance: new work is "
+               "refused, held work finishes)."),
 )
+# Parameters that only mean something on a node that can fail (not on clients, fan-outs, autoscalers).
+RESILIENCE_PARAMS = ("retries", "retry_backoff_ms", "breaker_threshold", "breaker_cooldown_s", "outage_policy")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from simulation.errors import DesignError
-from simulation.params import COMMON_PARAMS, Param
+from simulation.params import COMMON_PARAMS, RESILIENCE_PARAMS, Param
 
 if TYPE_CHECKING:
     from simulation.engine.runtime import NodeRuntime
@@ -49,10 +49,13 @@ class ComponentKind:
     buffers_output: Callable[[dict[str, Any]], bool] = lambda params: False
     cost_help: str = ""
     defaults_override: dict[str, Any] = field(default_factory=dict)
+    can_fail: bool = True  # False: zero-time or detached kinds; fault injection and retries do not apply
 
     @property
     def all_params(self) -> tuple[Param, ...]:
         own = {p.name for p in self.params}
+        if not self.can_fail:
+            own |= set(RESILIENCE_PARAMS)
         common = tuple(
             Param(p.name, p.type, self.defaults_override.get(p.name, p.default), p.unit, p.min, p.max,
                   p.choices, p.help, p.source, p.catalog, p.advanced)

@@ -28,7 +28,8 @@ def run_table(data: dict[str, Any]) -> str:
     lines = [f"{data['design']}  (seed {data['seed']}, {data['simulated_s']:,.0f} s simulated in {data['wall_s']} s)",
              "",
              "requests  arrived {arrived:,}  completed {completed:,}  failed {failed:,}  blocked {blocked:,}  "
-             "timeout {timeout:,}  dropped {dropped:,}".format(**r),
+             "timeout {timeout:,}  dropped {dropped:,}".format(**r)
+             + (f"  unfinished {r['unfinished']:,}" if r.get("unfinished") else ""),
              "",
              f"{'latency (ms)':<14}{'mean':>10}{'p50':>10}{'p90':>10}{'p95':>10}{'p99':>10}"]
     for key, label in (("ttft_ms", "TTFT"), ("tpot_ms", "TPOT"), ("itl_ms", "ITL"), ("e2e_ms", "E2E")):

@@ -263,7 +263,8 @@ def _token_means(design: Design) -> tuple[float, float]:
     total = sum(c.weight for c in classes) or 1.0
     tin = sum(c.weight * c.input_tokens.mean() for c in classes) / total
     tout = sum(c.weight * c.output_tokens.mean() for c in classes) / total
-    return tin, tout
+    # the engine gives every request at least one input and one output token (Simulation._new_request)
+    return max(tin, 1.0), max(tout, 1.0)
 
 
 def _workload_figures(env: Envelope, design: Design) -> None:

@@ -555,14 +555,15 @@ def _run_rules(design: Design, result: Any) -> list[dict[str, Any]]:
                               "above ~85 % small bursts queue up and the tail latency explodes",
                               "add replicas/concurrency or an autoscaler"))
     c = result.counts
-    lost = c["dropped"] + c["timeout"] + c["failed"]
+    lost = c["dropped"] + c["timeout"] + c["failed"] + c.get("unfinished", 0)
     if c["arrived"] and lost / c["arrived"] > 0.01 and "error_rate_max" not in result.slo:
         # Without an error-rate SLO a shedding system would otherwise look healthy (fast survivors).
         worst = max(result.node_stats, key=lambda n: sum(result.node_stats[n].get(k, 0) or 0
                                                          for k in ("dropped", "timed_out", "errors")))
         out.append(_issue("error", "requests-lost", worst,
                           f"{lost / c['arrived']:.1%} of requests were lost ({c['dropped']:,} dropped, "
-                          f"{c['timeout']:,} timed out, {c['failed']:,} failed); most at "
+                          f"{c['timeout']:,} timed out, {c['failed']:,} failed"
+                          + (f", {c['unfinished']:,} unfinished" if c.get("unfinished") else "") + "); most at "
                           f"{design.node(worst).title if design.has_node(worst) else worst}.",
                           "latency figures only cover the requests that survived",
                           "add capacity before this node, or set an error_rate_max SLO to track it"))
@@ -621,5 +622,36 @@ def review_design(design: Design, result: Any = None) -> list[dict[str, Any]]:
     issues += _operations_rules(design, kinds, params)
     if result is not None:
         issues += _run_rules(design, result)
+        issues += _overload_rules(design, result)
+    else:  # what run checks before its first event (a run that happened passed it)
+        from simulation.engine.preflight import runtime_issues
+
+        issues += runtime_issues(design, issues)
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(issues, key=lambda i: order.get(i["severity"], 3))
+
+
+def _overload_rules(design: Design, result: Any) -> list[dict[str, Any]]:
+    """Overload, as a run shows it: a node whose bounded queue filled and shed requests, and requests that
+    were still waiting when the run ended (queues are bounded by default: COMMON_PARAMS queue_limit)."""
+    out = []
+    for nid, s in result.node_stats.items():
+        dropped = int(s.get("dropped", 0) or 0)
+        if not dropped or not design.has_node(nid):
+            continue
+        node = design.node(nid)
+        limit = int(get_kind(node.kind).resolved_params(node.params).get("queue_limit", 0))
+        out.append(_issue("warning", "queue-overflow", nid,
+                          f"{node.title} is overloaded: its queue reached its bound ({limit:,} requests) and it "
+                          f"shed {dropped:,} requests.",
+                          "arrivals exceed what the node can serve; a longer queue would only add waiting time",
+                          "add replicas or concurrency, rate-limit earlier (gateway), or raise queue_limit"))
+    c = result.counts
+    unfinished = int(c.get("unfinished", 0))
+    if c["arrived"] and unfinished / c["arrived"] > 0.01:
+        out.append(_issue("warning", "unfinished-at-end", None,
+                          f"{unfinished:,} requests ({unfinished / c['arrived']:.1%}) were still queued or running "
+                          "when the run ended.",
+                          "the design is overloaded, or its requests take longer than the run's drain time",
+                          "add capacity, or run longer to see whether the backlog drains"))
+    return out

@@ -34,6 +34,8 @@ class Agent(LatencyStation):
         else:
             req.context_tokens += self.growth
         visits[key] += 1
+        if visits[key] > visits[key + "#n"] + self.max_iter:
+            return "error"  # a 'done' path that leads back here would loop for ever: the request fails
         if visits[key] > visits[key + "#n"]:
             return "done"
         self.loops += 1

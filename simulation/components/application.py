@@ -82,7 +82,7 @@ register(ComponentKind(
     "Sends the request down every plain out edge in parallel; the branches join at the 'join' node (or the request "
     "finishes when all branches do).",
     (Param("join", "str", "", help="Id of the node where the branches meet; empty: finish when all are done."),),
-    PassThrough, outcomes=(), icon="fanout"))
+    PassThrough, outcomes=(), icon="fanout", can_fail=False))
 
 
 class HumanAgent(LatencyStation):

@@ -56,7 +56,7 @@ register(ComponentKind(
      Param("interval_s", "float", 30.0, "s", 1, 86400, help="How often it checks."),
      Param("min_replicas", "int", 1, "replicas", 1, 10000),
      Param("max_replicas", "int", 10, "replicas", 1, 10000)),
-    Autoscaler, icon="autoscaler"))
+    Autoscaler, icon="autoscaler", can_fail=False))
 
 
 class CostOnly(NodeRuntime):
@@ -69,4 +69,4 @@ register(ComponentKind(
     "Logging, tracing and metrics: a monthly cost, no effect on requests.",
     (Param("usd_per_month", "float", 500.0, "USD/month", 0, 1e9, help="Monthly bill.",
            source="assumption; set your own"),),
-    CostOnly, lambda p: float(p["usd_per_month"]) / HOURS_PER_MONTH, icon="observability"))
+    CostOnly, lambda p: float(p["usd_per_month"]) / HOURS_PER_MONTH, icon="observability", can_fail=False))

@@ -19,7 +19,7 @@ from simulation.registry import ComponentKind, register
 
 register(ComponentKind(
     "client", "traffic", "Client", "Where the workload enters: users sending requests (see the design's workload).",
-    (), PassThrough, icon="client"))
+    (), PassThrough, icon="client", can_fail=False))
 
 
 class Gateway(LatencyStation):

@@ -14,7 +14,7 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
-from simulation.arrivals import parse_workload
+from simulation.arrivals import MAX_RATE_PER_S, parse_workload
 from simulation.design import Design, Edge
 from simulation.engine.completed import Completed
 from simulation.engine.request import Request
@@ -27,7 +27,13 @@ from simulation.structure import structural_errors
 ProgressFn = Callable[[float, float], None]  # (fraction done, simulated seconds)
 TIMELINE_POINTS = 400
 CHUNKS = 1000  # the run advances in chunks: progress, cancellation and timeline samples happen between them
-MAX_FANOUT_DEPTH = 64
+MAX_FANOUT_DEPTH = 16  # fan-outs nested inside fan-out branches (a loop through a fan-out nests once per turn)
+MAX_BRANCHES = 256  # branches one request may spawn in all; beyond it the request fails instead of exhausting memory
+MAX_SEED = 2**63 - 1
+MAX_DURATION_S = 366 * 86400.0  # a year of simulated time: the most the design file and the CLI accept
+ENGINE_MAX_DURATION_S = 1e9  # the engine's own sanity bound (benchmarks run "until N requests" under it)
+MAX_CALL_DEPTH = 64  # zero-time hops run inline up to this depth, then go through the event queue (no recursion)
+_RETRY = "\x00retry:"  # prefix of the per-request counters of retry-budget edges (in Request.visits)
 HOPS_KEPT = 5000  # requests whose per-node enter/leave records are kept (waterfalls, stage breakdowns)
 
 
@@ -98,9 +104,12 @@ class Simulation:
         self.base_dir = Path(base) if base else None
         self.workload = workload = parse_workload(design.workload, "workload", self.base_dir)
         self.seed = workload.seed if seed is None else int(seed)
+        if not 0 <= self.seed <= MAX_SEED:
+            raise DesignError(f"must be an integer in 0…{MAX_SEED}, got {self.seed}",
+                              "--seed" if seed is not None else "workload.seed")
         self.duration = float(duration_s if duration_s is not None else workload.duration_s)
-        if not 0 < self.duration < float("inf"):  # NaN or inf would never reach the end: the run would hang
-            raise DesignError(f"must be a finite number > 0, got {self.duration:g}",
+        if not 0 < self.duration <= ENGINE_MAX_DURATION_S:  # NaN, inf or 1e12 s would never reach the end
+            raise DesignError(f"must be a number of seconds in 0…{ENGINE_MAX_DURATION_S:.0f}, got {self.duration:g}",
                               "--duration" if duration_s is not None else "workload.duration_s")
         self.warmup = workload.warmup_s if warmup_s is None else float(warmup_s)
         if self.warmup >= self.duration:
@@ -119,6 +128,12 @@ class Simulation:
         for node in design.nodes:
             kind = get_kind(node.kind)
             params = kind.resolved_params(node.params)
+            if params.get("profile"):  # a profile file: confined to the design's folder, opened by its full path
+                from simulation.loader import profile_file
+
+                found = profile_file(str(params["profile"]), self.base_dir, f"nodes.{node.id}.params.profile")
+                if found is not None:
+                    params["profile"] = str(found)
             if kind.runtime is None:
                 raise DesignError(f"kind {node.kind} cannot be simulated yet", f"nodes.{node.id}")
             rt = kind.runtime(self, node, params)
@@ -142,7 +157,8 @@ class Simulation:
         self._tok_rng = self.rng("tokens")
         weights = np.array([c.weight for c in self._classes], dtype=float)
         self._class_cum = np.cumsum(weights / weights.sum())
-        self._joins: dict[int, list[Request]] = {}
+        self._joins: dict[int, list[Request]] = {}  # keyed by id() of the fanned-out request: one per instance
+        self._depth = 0  # zero-time hops running inline (see _follow)
 
     # -- public helpers for node behaviours -----------------------------------------------------
     def rng(self, name: str) -> np.random.Generator:
@@ -197,10 +213,12 @@ class Simulation:
         if outcome is not None:
             edges = route.by_outcome.get(outcome)
             if edges:
-                if outcome in ("error", "timeout", "fallback"):
-                    req.fallback = True
-                self._follow(edges[0], req)
-                return
+                edge = edges[0]
+                if edge.retry_budget is None or self._spend_retry(edge, req):
+                    if outcome in ("error", "timeout", "fallback"):
+                        req.fallback = True
+                    self._follow(edge, req)
+                    return
             if outcome == "blocked":
                 self._end(req, "blocked")
                 return
@@ -216,73 +234,116 @@ class Simulation:
         plain = route.plain
         if not plain:
             self._leaf(req)
-        elif len(plain) == 1:
-            self._follow(plain[0], req)
+            return
+        if len(plain) == 1:
+            edge = plain[0]
         else:
             x = self._route_rng.random() * route.total
             i = int(np.searchsorted(route.cum, x, side="right"))
-            self._follow(plain[min(i, len(plain) - 1)], req)
+            edge = plain[min(i, len(plain) - 1)]
+        if edge.retry_budget is not None and not self._spend_retry(edge, req):
+            self._end(req, "failed")  # the loop's retry budget is spent: the request gives up
+            return
+        self._follow(edge, req)
+
+    @staticmethod
+    def _spend_retry(edge: Edge, req: Request) -> bool:
+        """Count one more pass over a retry edge; False once the edge's budget for this request is spent."""
+        visits = req.visits
+        if visits is None:
+            visits = req.visits = {}
+        key = f"{_RETRY}{edge.source}>{edge.target}>{edge.when}"
+        used = visits.get(key, 0)
+        if used >= (edge.retry_budget or 0):
+            return False
+        visits[key] = used + 1
+        req.retries += 1
+        return True
 
     def node_error(self, rt: NodeRuntime, req: Request, enter: float, kind: str, record_hop: bool = True) -> None:
         """A node failed a request (outage, error, full queue, timeout): take an error edge or fail it."""
         now = self.env._now
         if record_hop:
             req.hops.append((rt.id, enter, now))
+        ft = req.first_token
+        if ft is not None and (req.llm_done is None or ft > req.llm_done):
+            req.first_token = None  # tokens of a call that then failed are no answer: TTFT falls back to E2E
         route = self.routes[rt.id]
         for outcome in ((kind, "error") if kind != "error" else ("error",)):
             edges = route.by_outcome.get(outcome) or route.by_outcome.get("fallback")
             if edges:
+                edge = edges[0]
+                if edge.retry_budget is not None and not self._spend_retry(edge, req):
+                    break
                 req.fallback = True
-                budget = edges[0].retry_budget
-                if budget is not None and edges[0].target == rt.id:
-                    if req.retries >= budget:
-                        break
-                    req.retries += 1
-                self._follow(edges[0], req)
+                # through the event queue, never a direct call: error edges between failing nodes would
+                # otherwise recurse until the stack overflows
+                self.call_later(0.0, self._follow, edge, req)
                 return
         self._end(req, {"error": "failed", "dropped": "dropped", "timeout": "timeout"}.get(kind, "failed"))
 
     def _follow(self, edge: Edge, req: Request) -> None:
         target = self.runtimes[edge.target]
-        if req.parent is not None and self.routes_join_of(req) == edge.target:
+        if req.parent is not None and self._reaches_join(req, edge.target):
             self._branch_done(req)
             return
+        self._hand_over(edge, target, req)
+
+    def _hand_over(self, edge: Edge, target: NodeRuntime, req: Request) -> None:
         if edge.latency_ms:
             self.call_later(edge.latency_ms / 1000.0, target.accept, req)
+        elif self._depth >= MAX_CALL_DEPTH:
+            self.call_later(0.0, target.accept, req)  # a long chain of zero-time nodes: unwind the stack
         else:
-            target.accept(req)
+            self._depth += 1
+            try:
+                target.accept(req)
+            finally:
+                self._depth -= 1
 
     @staticmethod
-    def routes_join_of(req: Request) -> str | None:
-        return req.parent.join if req.parent is not None else None
+    def _reaches_join(req: Request, target: str) -> bool:
+        """A branch that reaches its fan-out's join, or the join of a fan-out further out, ends its branch."""
+        p = req.parent
+        while p is not None:
+            if p.join == target:
+                return True
+            p = p.parent
+        return False
 
     def _fan_out(self, rt: NodeRuntime, req: Request, route: _Route) -> None:
+        depth, root = 0, req
+        while root.parent is not None:
+            depth, root = depth + 1, root.parent
+        spawned = (root.visits or {}).get(_RETRY + "branches", 0) + len(route.plain)
+        if depth >= MAX_FANOUT_DEPTH or spawned > MAX_BRANCHES:
+            self._end(req, "failed")  # a fan-out inside a loop multiplies without end: fail, do not exhaust memory
+            return
+        if root.visits is None:
+            root.visits = {}
+        root.visits[_RETRY + "branches"] = spawned
         req.pending = len(route.plain)
         req.join = route.join
-        self._joins[req.id] = []
+        self._joins[id(req)] = []
+        budgets = {k: v for k, v in req.visits.items() if k.startswith(_RETRY)} if req.visits else None
         for e in route.plain:
             child = Request(req.id, req.cls, req.arrival, req.input_tokens, req.output_tokens)
             child.context_tokens = req.context_tokens
             child.measured = req.measured
             child.parent = req
             child.hops = []
-            self._follow_branch(e, child)
-
-    def _follow_branch(self, edge: Edge, child: Request) -> None:
-        target = self.runtimes[edge.target]
-        if edge.latency_ms:
-            self.call_later(edge.latency_ms / 1000.0, target.accept, child)
-        else:
-            target.accept(child)
+            if budgets:
+                child.visits = dict(budgets)  # retry budgets carry into branches: loops stay bounded
+            self._hand_over(e, self.runtimes[e.target], child)
 
     def _branch_done(self, child: Request) -> None:
         parent = child.parent
         assert parent is not None
-        self._joins[parent.id].append(child)
+        self._joins[id(parent)].append(child)
         parent.pending -= 1
         if parent.pending:
             return
-        children = self._joins.pop(parent.id)
+        children = self._joins.pop(id(parent))
         parent.hops.extend(h for c in children for h in c.hops)
         base = parent.context_tokens
         parent.context_tokens = base + sum(c.context_tokens - base for c in children)
@@ -326,6 +387,9 @@ class Simulation:
                 self.done.append(req)
         if self._closed:
             think = self._think.sample(self._think_rng) / 1000.0 if self._think else 0.0
+            # a user's next request comes no sooner than the closed loop's rate bound allows: with zero think
+            # time and a zero-time path, time would otherwise never advance (an endless loop at one instant)
+            think = max(think, self._min_cycle_s - (self.env._now - req.arrival))
             t = self.env._now + think
             if t < self.duration:
                 self.call_later(think, self._closed_arrival, req.user)
@@ -333,6 +397,7 @@ class Simulation:
     # -- arrivals -------------------------------------------------------------------------------
     _closed = False
     _think = None
+    _min_cycle_s = 0.0
 
     def _closed_arrival(self, user: int) -> None:
         req = self._new_request(self.env._now, None, None)
@@ -345,6 +410,8 @@ class Simulation:
             self._closed = True
             self._think = arrival.think_time()  # type: ignore[attr-defined]
             self._think_rng = self.rng("think")
+            # all users together send at most MAX_RATE_PER_S requests a second, as open arrivals may
+            self._min_cycle_s = int(arrival.rate_value()) / MAX_RATE_PER_S
             for user in range(int(arrival.rate_value())):
                 self.call_later(0.0, self._closed_arrival, user)
             return

@@ -100,10 +100,18 @@ class Station(NodeRuntime):
         self.fast_failed = 0
         self.retried = 0
         self.errors = 0
-        for loss in (node.faults or {}).get("replica_loss", []):
-            lost = int(loss.get("replicas", 1))
-            sim.call_later(float(loss["at_s"]), self._lose_replicas, lost)
-            sim.call_later(float(loss["at_s"]) + float(loss.get("recovery_s", 300.0)), self._lose_replicas, -lost)
+        self._lost_by_event: dict[int, int] = {}  # replica_loss event -> replicas it actually took
+        for i, loss in enumerate((node.faults or {}).get("replica_loss", [])):
+            sim.call_later(float(loss["at_s"]), self._lose_replicas, int(loss.get("replicas", 1)), i)
+            sim.call_later(float(loss["at_s"]) + float(loss.get("recovery_s", 300.0)), self._recover_replicas, i)
+        # outage_policy "fail": an outage fails the work the node holds (queued and in service), as a crash does
+        self._outage_starts: list[float] = []
+        if self.outages and str(params.get("outage_policy", "fail")) == "fail":
+            from simulation.components.resilience import outage_starts
+
+            self._outage_starts = outage_starts(self)
+            for t in self._outage_starts:
+                sim.call_later(t, self._outage_begins)
         self.queue: deque[list[Any]] = deque()
         # Hot-path shortcuts: a request passes accept/_start/_done at every station.
         self._call_later = sim.call_later
@@ -186,7 +194,8 @@ class Station(NodeRuntime):
         if self.queue:
             self.start_waiting(now)
         req.hops.append((self.id, enter, now))
-        if self.error_rate and self.rng.random() < self.error_rate:
+        if (self.error_rate and self.rng.random() < self.error_rate) or (
+                self._outage_starts and self._in_outage(enter, now)):
             self._failed(req, enter, record_hop=False)
             return
         if self.breaker_threshold:
@@ -226,13 +235,35 @@ class Station(NodeRuntime):
             return
         self.sim.node_error(self, req, enter, "error", record_hop=record_hop)
 
-    def _lose_replicas(self, lost: int) -> None:
+    def _lose_replicas(self, lost: int, event: int | None = None) -> None:
         """GPU/replica loss (lost > 0) or recovery (lost < 0): the node keeps at least zero servers."""
         now = self.sim.now
         self._account(now)
+        taken = min(max(lost, 0), self.replicas)
+        if event is not None:
+            self._lost_by_event[event] = taken  # recovery brings back what was lost, not what was asked for
         self.replicas = max(self.replicas - lost, 0)
         self.servers = self.replicas * self.per_replica
         self.start_waiting(now)
+
+    def _recover_replicas(self, event: int) -> None:
+        self._lose_replicas(-self._lost_by_event.pop(event, 0))
+
+    def _in_outage(self, enter: float, now: float) -> bool:
+        from simulation.components.resilience import crossed_outage
+
+        return crossed_outage(self._outage_starts, enter, now)
+
+    def _outage_begins(self) -> None:
+        """The node goes down: its queue is lost (each waiting request fails by the error path)."""
+        now = self.sim.env._now
+        self._account(now)
+        waiting = [e for e in self.queue if e[2]]
+        self.queue.clear()
+        self.queued = 0
+        for entry in waiting:
+            entry[2] = False
+            self._failed(entry[0], entry[1])
 
     # scaling ----------------------------------------------------------------------------------
     def load_fraction(self) -> float | None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from simulation.components.resilience import FaultPolicy, crossed_outage, outage_starts
 from simulation.distributions import Dist, parse_dist
 from simulation.engine.runtime import NodeRuntime
 from simulation.llm.catalog import api_model
@@ -91,6 +92,11 @@ class LLMAPI(NodeRuntime):
         self._t0 = self._last = 0.0
         self._flight_area = self._queue_area = 0.0
         self.dropped = self.timed_out = 0
+        # fault policy (retries, breaker, outage_policy): shared with llm_server, see components/resilience.py
+        self.fault = FaultPolicy(self, params)
+        self._outage_starts = outage_starts(self) if self.outages and self.fault.fail_in_flight else []
+        for t in self._outage_starts:
+            sim.call_later(t, self._outage_begins)
 
     # -- mechanics ----------------------------------------------------------------------------------
     def _account(self, now: float) -> None:
@@ -128,8 +134,11 @@ class LLMAPI(NodeRuntime):
     def accept(self, req: Request) -> None:
         now = self.sim.now
         self._account(now)
+        if self.fault.open_until > now and self.fault.open(now):
+            self.sim.node_error(self, req, now, "error")  # breaker open: fail fast, no retry
+            return
         if self.outages and self.is_down(now):
-            self.sim.node_error(self, req, now, "error")
+            self.fault.failed(req, now)
             return
         if self.tpm is not None and self._tokens(req) > self.tpm.cap:
             self.throttled += 1  # a single request above the per-minute token limit can never pass
@@ -220,9 +229,12 @@ class LLMAPI(NodeRuntime):
         self.served += 1
         req.hops.append((self.id, enter, now))
         if (self.api_error_rate and self.rng.random() < self.api_error_rate) or (
-                self.error_rate and self.rng.random() < self.error_rate):
-            self.sim.node_error(self, req, now, "error", record_hop=False)
+                self.error_rate and self.rng.random() < self.error_rate) or (
+                self._outage_starts and crossed_outage(self._outage_starts, enter, now)):
+            req.first_token, req.itl_runs = None, []  # the failed call's answer never arrived
+            self.fault.failed(req, enter, record_hop=False)  # a 5xx or a dropped connection: retried if allowed
             return
+        self.fault.succeeded()
         out = self._out(req)
         req.llm_done = now
         req.llm_output_tokens = out
@@ -230,10 +242,22 @@ class LLMAPI(NodeRuntime):
         self.charge(req, (req.prompt_tokens * self.price_in + out * self.price_out) / 1e6)
         self.sim.finish(self, req)
 
+    def _outage_begins(self) -> None:
+        """outage_policy fail: the provider goes down; requests waiting in the client-side queue fail now
+        (calls in flight fail when they would have answered)."""
+        now = self.sim.env._now
+        self._account(now)
+        waiting = [e for e in self.queue if e[2]]
+        self.queue.clear()
+        for entry in waiting:
+            entry[2] = False
+            self.fault.failed(entry[0], entry[1])
+
     # -- statistics ----------------------------------------------------------------------------------
     def reset_stats(self) -> None:
         now = self.sim.now
         self._account(now)
+        self.fault.reset_stats()
         self._t0 = now
         self._flight_area = self._queue_area = 0.0
         self.served = self.throttled = self.dropped = self.timed_out = 0
@@ -261,4 +285,5 @@ class LLMAPI(NodeRuntime):
             "usd_spent": self.spent_usd,
             "usd_per_1m_input": self.price_in,
             "usd_per_1m_output": self.price_out,
+            **self.fault.stats(),
         }

@@ -10,6 +10,7 @@ import numpy as np
 
 from kernels.errors import InputError
 from kernels.perf import Profile, load_profile
+from simulation.components.resilience import FaultPolicy, outage_starts
 from simulation.engine.runtime import NodeRuntime
 from simulation.errors import DesignError
 from simulation.llm.catalog import ModelSpec, model
@@ -152,12 +153,20 @@ class LLMServer(NodeRuntime):
         self.dropped = 0
         self.timed_out = 0
         self._t0 = 0.0
+        # fault policy (retries, breaker, outage_policy): shared with llm_api, see components/resilience.py
+        self.fault = FaultPolicy(self, params)
+        if self.outages and self.fault.fail_in_flight:
+            for t in outage_starts(self):
+                sim.call_later(t, self._outage_begins)
 
     # -- requests ----------------------------------------------------------------------------------
     def accept(self, req: Request) -> None:
         now = self.sim.now
+        if self.fault.open_until > now and self.fault.open(now):
+            self.sim.node_error(self, req, now, "error")  # breaker open: fail fast, no retry
+            return
         if (self.outages and self.is_down(now)) or not self.up:
-            self.sim.node_error(self, req, now, "error")
+            self.fault.failed(req, now)
             return
         prompt = req.input_tokens + req.context_tokens
         out = req.output_tokens
@@ -242,11 +251,20 @@ class LLMServer(NodeRuntime):
                 self.up.remove(engine)
                 self.lost.append(engine)
                 for seq in engine.fail_all(now):
-                    self.sim.node_error(self, seq.req, seq.enter, "error")
+                    self.fault.failed(seq.req, seq.enter)
         else:
             for _ in range(min(-lost, len(self.lost))):
                 self.up.append(self.lost.pop())
         self.replicas = len(self.up) * self._per_engine
+
+    def _outage_begins(self) -> None:
+        """outage_policy fail: the node goes down with its work; every queued and running sequence fails."""
+        now = self.sim.env._now
+        for engine in list(self.up) + list(self.draining):
+            for seq in engine.fail_all(now):
+                self.fault.failed(seq.req, seq.enter)
+        if self.draining:
+            self._drained(now)
 
     # -- scaling -------------------------------------------------------------------------------------
     def load_fraction(self) -> float | None:
@@ -334,8 +352,9 @@ class LLMServer(NodeRuntime):
         self.served += 1
         req.hops.append((self.id, seq.enter, now))
         if self.error_rate and self.rng.random() < self.error_rate:
-            self.sim.node_error(self, req, now, "error", record_hop=False)
+            self.fault.failed(req, seq.enter, record_hop=False)
             return
+        self.fault.succeeded()
         self.sim.finish(self, req)
 
     # -- statistics --------------------------------------------------------------------------------
@@ -347,6 +366,7 @@ class LLMServer(NodeRuntime):
         self._rep_area = 0.0
         self.served = 0
         self.rejected = self.dropped = self.timed_out = 0
+        self.fault.reset_stats()
         self._t0 = now
 
     def _provisioned(self) -> list[Engine]:
@@ -400,4 +420,5 @@ class LLMServer(NodeRuntime):
             "weights_gb": plan["weights_gb"],
             "max_num_seqs": plan["max_num_seqs"],
             "max_num_batched_tokens": plan["max_num_batched_tokens"],
+            **self.fault.stats(),
         }

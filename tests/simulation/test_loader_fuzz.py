@@ -370,3 +370,202 @@ def test_design_with_an_unreached_llm_node_runs():
         "edges": [{"source": "users", "target": "svc"}, {"source": "users", "target": "llm", "weight": 0}]})
     result = run_design(design, seed=1, duration_s=20)
     assert result.counts["completed"] > 0 and result.node_stats["llm"]["served"] == 0
+
+
+# --- grammar-based designs: graph shapes the engine must survive ------------------------------------------
+# Hypothesis builds designs from the format's own grammar: node kinds with parameters in and out of range,
+# distributions at their edges, fault injection, and graphs with nested fan-outs (with and without joins),
+# back edges (cycles, bounded by retry budgets or an agent, or not), error/timeout/fallback edges and retries.
+# Each design must either be refused with a one-line DesignError, or validate, run and report consistent counts.
+GRAMMAR_KINDS = ("service", "service", "fanout", "fanout", "response_cache", "input_guardrail", "tool", "agent",
+                 "llm_api", "router", "queue", "load_balancer", "prompt_builder", "llm_server")
+DIST_PARAM = {"service": "service_time", "response_cache": "latency", "input_guardrail": "latency", "tool": "latency",
+              "agent": "step_overhead", "router": "latency", "queue": "latency", "load_balancer": "latency",
+              "prompt_builder": "latency"}
+def mostly(good: list[Any], bad: list[Any]) -> st.SearchStrategy[Any]:
+    """A value from ``good``, or now and then (about one in 40) from ``bad``: most designs stay loadable."""
+    return st.sampled_from(good * max(1, 40 * len(bad) // max(len(good), 1)) + bad) if bad else st.sampled_from(good)
+
+
+numbers = st.one_of(mostly([0, 0.5, 1, 2, 5, 20, 100], [1e-300, 1e12, 2e12, -1]), st.floats(0, 200))
+
+
+def dists() -> st.SearchStrategy[dict]:
+    return st.one_of(
+        st.builds(lambda v: {"dist": "fixed", "value": v}, numbers),
+        st.builds(lambda m: {"dist": "exponential", "mean_ms": m}, numbers),
+        st.builds(lambda a, b: {"dist": "uniform", "low": min(a, b), "high": max(a, b)}, numbers, numbers),
+        st.builds(lambda m, s: {"dist": "normal", "mean": m, "std": s}, numbers, numbers),
+        st.builds(lambda a, b: {"dist": "lognormal", "p50": min(a, b) or 1, "p99": max(a, b) or 1}, numbers, numbers),
+        st.builds(lambda m, cv: {"dist": "gamma", "mean": m, "cv": cv}, numbers,
+                  mostly([0, 1e-3, 0.5, 2, 100], [1e-170, 1e200])),
+        st.builds(lambda vs: {"dist": "empirical", "values": vs}, st.lists(numbers, min_size=1, max_size=4)),
+    )
+
+
+windows = st.lists(st.tuples(st.floats(0, 20), st.floats(0, 10)).map(lambda w: [w[0], w[0] + w[1]]), max_size=2)
+faults = st.fixed_dictionaries({}, optional={
+    "outages": windows, "error_rate": mostly([0, 0.1, 0.5, 1], [1.5]),
+    "slowdown": mostly([1, 3, 1000], [0.5]),
+    "replica_loss": st.lists(st.fixed_dictionaries({"at_s": st.floats(0, 10)}, optional={
+        "replicas": st.sampled_from([1, 2, 5]), "recovery_s": st.floats(0, 10)}), max_size=2)})
+common_params = st.fixed_dictionaries({}, optional={
+    "replicas": mostly([1, 2, 3], [0]), "concurrency": st.sampled_from([1, 4, 1000]),
+    "queue_limit": st.sampled_from([0, 1, 10, 100_000]), "timeout_ms": st.sampled_from([0, 1, 50, 1e9]),
+    "retries": mostly([0, 1, 3], [21]), "retry_backoff_ms": st.sampled_from([0, 10, 1e7]),
+    "breaker_threshold": st.sampled_from([0, 0.5, 1]), "breaker_cooldown_s": st.sampled_from([0, 1, 30]),
+    "outage_policy": mostly(["fail", "drain"], ["explode"])})
+arrivals = st.one_of(
+    st.builds(lambda r: {"process": "poisson", "rate_per_s": r}, mostly([0.5, 5, 20], [0, -1])),
+    st.builds(lambda r, cv: {"process": "gamma", "rate_per_s": r, "cv": cv}, st.sampled_from([1, 10]),
+              mostly([0.5, 2], [1e-170, 1e200])),
+    st.builds(lambda n: {"process": "diurnal", "requests_per_day": n, "peak_to_mean": 2}, st.sampled_from([1e4, 1e5])),
+    st.builds(lambda c, t: {"process": "closed", "concurrency": c, "think_time": t}, mostly([1, 4], [0]), dists()),
+)
+
+
+@st.composite
+def grammar_designs(draw: Callable[..., Any]) -> dict[str, Any]:
+    """A design drawn from the format's grammar, biased to graph shapes that stress routing."""
+    from simulation.registry import get_kind
+
+    n = draw(st.integers(1, 8))
+    kinds = [draw(st.sampled_from(GRAMMAR_KINDS)) for _ in range(n)]
+    ids = [f"n{i}" for i in range(n)]
+    nodes: list[dict[str, Any]] = [{"id": "users", "kind": "client"}]
+    for node_id, kind in zip(ids, kinds):
+        params = dict(draw(common_params))
+        if kind in ("fanout",):
+            params = {"join": draw(st.sampled_from(["", *ids, "ghost"]))} if draw(st.booleans()) else {}
+        elif kind in DIST_PARAM and draw(st.booleans()):
+            params[DIST_PARAM[kind]] = draw(dists())
+        elif kind == "llm_api":
+            params.update(rate_limits="none", use_catalog_latency=False, ttft=draw(dists()),
+                          output_speed={"dist": "fixed", "value": draw(st.sampled_from([50, 1000, 0]))})
+        elif kind == "llm_server":
+            params.update(model="meta-llama/Llama-3.1-8B", tp=draw(mostly([1, 2], [64])),
+                          max_num_seqs=draw(st.sampled_from([0, 4])))
+        elif kind == "agent":
+            params["max_iterations"] = draw(mostly([1, 3, 1000], [0]))
+        node: dict[str, Any] = {"id": node_id, "kind": kind, "params": params}
+        if kind != "fanout" and draw(st.integers(0, 3)) == 0:
+            node["faults"] = draw(faults)
+        nodes.append(node)
+    edges: list[dict[str, Any]] = [{"source": "users", "target": ids[0]}]
+    for i, (node_id, kind) in enumerate(zip(ids, kinds)):
+        for _ in range(draw(st.integers(0, 3 if kind == "fanout" else 2))):
+            forward = ids[i + 1:]
+            back = draw(st.integers(0, 4)) == 0 or not forward  # a cycle, sometimes
+            target = draw(st.sampled_from(ids[: i + 1] if back else forward))
+            e: dict[str, Any] = {"source": node_id, "target": target}
+            outcomes = get_kind(kind).outcomes + ("error", "timeout", "fallback")
+            if draw(st.integers(0, 2)) == 0:
+                e["when"] = draw(st.sampled_from(outcomes))
+            if back or draw(st.integers(0, 5)) == 0:
+                budget = draw(st.sampled_from([None, 0, 1, 3, 100]))
+                if budget is not None:
+                    e["retry_budget"] = budget
+            if draw(st.integers(0, 4)) == 0:
+                e["latency_ms"] = draw(st.sampled_from([0, 1, 50]))
+            if draw(st.integers(0, 4)) == 0:
+                e["weight"] = draw(st.sampled_from([0, 0.5, 3]))
+            edges.append(e)
+    workload = {"arrival": draw(arrivals), "duration_s": draw(st.sampled_from([5, 10, 20])), "warmup_s": 0,
+                "seed": draw(st.integers(0, 3)),
+                "input_tokens": draw(st.one_of(st.just({"dist": "fixed", "value": 50}), dists())),
+                "output_tokens": draw(st.one_of(st.just({"dist": "fixed", "value": 10}), dists()))}
+    d: dict[str, Any] = {"format": "genai-sim.design", "version": 1, "name": draw(st.text(max_size=12)),
+                         "workload": workload, "nodes": nodes, "edges": edges}
+    if draw(st.booleans()):
+        key = draw(st.sampled_from(["ttft_p99_ms", "e2e_p95_ms", "error_rate_max"]))
+        d["slo"] = {key: draw(mostly([0, 0.01, 0.5] if key == "error_rate_max" else [0.5, 100, 1e9], [1e308]))}
+    return d
+
+
+def check_grammar_design(d: dict[str, Any], wall_cap_s: float = 5.0) -> str:
+    """Load, validate and run one generated design; any exception but a one-line DesignError propagates.
+
+    Returns what happened: "refused" (load), "invalid" (validate found errors), "ran".
+    """
+    import threading
+
+    from simulation.analysis.review import review_design
+    from simulation.run import run_design
+
+    try:
+        design = load_design(d)
+    except DesignError as exc:
+        check_design_error(exc)
+        return "refused"
+    issues = review_design(design)
+    clean = not any(i["severity"] == "error" for i in issues)
+    timer: list[threading.Timer] = []
+
+    def arm(sim: Any) -> None:
+        t = threading.Timer(wall_cap_s, sim.cancel)
+        t.daemon = True
+        t.start()
+        timer.append(t)
+
+    try:
+        result = run_design(design, cancel_check=arm)
+    except DesignError as exc:
+        check_design_error(exc)
+        # one validation path: a design validate calls clean may still end with a one-line error, but only
+        # for reasons validate cannot know (none so far); refusing what validate passed is a finding
+        assert not clean, f"validate passed a design run refused: {exc}"
+        return "invalid"
+    finally:
+        for t in timer:
+            t.cancel()
+    c = result.counts
+    total = sum(c[k] for k in ("completed", "failed", "blocked", "timeout", "dropped", "unfinished"))
+    assert total == c["arrived"], c
+    json.dumps(result.to_json("fuzz"), allow_nan=False)  # the JSON output stays strict JSON
+    return "ran" if clean else "invalid"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(grammar_designs())
+def test_grammar_designs_load_validate_and_run(d):
+    check_grammar_design(d, wall_cap_s=3.0)
+
+
+# --- regressions found by the grammar campaign -------------------------------------------------------------
+def test_closed_loop_through_a_zero_time_path_advances_time():
+    # zero think time and a path that takes no time: every request used to end at t = 0 and the next one
+    # started at t = 0 again, so simulated time never advanced and the run could not even be cancelled
+    d = {"format": "genai-sim.design", "version": 1,
+         "workload": {"arrival": {"process": "closed", "concurrency": 2, "think_time": {"dist": "fixed", "value": 0}},
+                      "duration_s": 0.01, "warmup_s": 0},
+         "nodes": [{"id": "users", "kind": "client"}, {"id": "f", "kind": "fanout"}],
+         "edges": [{"source": "users", "target": "f"}]}
+    assert check_grammar_design(d) == "ran"
+    from simulation.run import run_design
+
+    res = run_design(load_design(d))
+    assert 0 < res.counts["arrived"] <= 1_000_000 * 0.01 + 2  # the closed loop obeys the open-arrival rate bound
+
+
+def test_envelope_with_zero_mean_output_tokens():
+    # the engine gives every request ≥ 1 output token; the envelope divided by a zero mean
+    d = {"format": "genai-sim.design", "version": 1,
+         "workload": {"arrival": {"process": "poisson", "rate_per_s": 1}, "duration_s": 5, "warmup_s": 0,
+                      "output_tokens": {"dist": "fixed", "value": 0}},
+         "nodes": [{"id": "users", "kind": "client"}, {"id": "llm", "kind": "llm_server"}],
+         "edges": [{"source": "users", "target": "llm"}]}
+    assert check_grammar_design(d) in ("ran", "invalid")
+
+
+def test_an_agent_whose_done_edge_loops_back_stays_bounded():
+    # found by the grammar campaign: 'done' → the agent itself at zero step time looped for ever at one instant
+    d = {"format": "genai-sim.design", "version": 1,
+         "workload": {"arrival": {"process": "poisson", "rate_per_s": 5}, "duration_s": 5, "warmup_s": 0},
+         "nodes": [{"id": "users", "kind": "client"},
+                   {"id": "a", "kind": "agent", "params": {"step_overhead": {"dist": "fixed", "value": 0}}}],
+         "edges": [{"source": "users", "target": "a"}, {"source": "a", "target": "a", "retry_budget": 1},
+                   {"source": "a", "target": "a", "when": "done"}]}
+    from simulation.run import run_design
+
+    res = run_design(load_design(d))
+    assert res.counts["failed"] == res.counts["arrived"] > 0
