@@ -184,7 +184,7 @@ class Gamma(Poisson):
     name = "gamma"
     label = "gamma (bursty)"
     help = "Gamma-distributed gaps: cv > 1 gives bursts (cv = 1 is Poisson)."
-    params = (_rate_param(), Param("cv", "float", 2.0, "", 0.0, 100.0,
+    params = (_rate_param(), Param("cv", "float", 2.0, "", 1e-3, 100.0,
                                    help="Coefficient of variation of the gaps (burstiness; 1 = Poisson).",
                                    source="bursty LLM traffic: cv 2–4 in BurstGPT (Wang et al., 2024)"))
     required = ("rate_per_s", "cv")
@@ -192,7 +192,9 @@ class Gamma(Poisson):
     @classmethod
     def check(cls, values: dict[str, Any], path: str, base_dir: Path | None) -> None:
         _check_rate(values, path)
-        positive(values["cv"], f"{path}.cv")
+        cv = positive(values["cv"], f"{path}.cv")
+        if not 1e-3 <= cv <= 100:  # the gaps' gamma shape is 1/cv²: outside this it under- or overflows
+            raise DesignError(f"must be in 0.001…100, got {cv:g}", f"{path}.cv")
 
     def _gaps(self, rng: np.random.Generator) -> np.ndarray:
         shape = 1.0 / float(self.values["cv"]) ** 2
@@ -536,6 +538,9 @@ BUDGET_PARAMS: tuple[Param, ...] = (
 BUDGET_KEYS = {p.name for p in BUDGET_PARAMS}
 
 
+MAX_SLO_MS = 1e9
+
+
 def parse_slo(slo: Any, path: str = "slo") -> dict[str, float]:
     if not isinstance(slo, dict):
         raise DesignError(f"must be an object, got {_show(slo)}", path)
@@ -550,6 +555,8 @@ def parse_slo(slo: Any, path: str = "slo") -> dict[str, float]:
             raise DesignError(f"must be a number ≥ 0, got {_show(value)}", where)
         if key == "error_rate_max" and value > 1:
             raise DesignError(f"is a fraction in 0…1, got {value}", where)
+        if value > MAX_SLO_MS:  # charts and envelopes multiply targets: keep them far from float overflow
+            raise DesignError(f"must be at most {MAX_SLO_MS:g} ms (11 days), got {value:g}", where)
         out[key] = float(value)
     return out
 

@@ -178,3 +178,21 @@ def test_cli_refuses_hostile_file_with_one_line(tmp_path):
                           text=True, cwd=REPO, timeout=60)
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize(("section", "value", "where"), [
+    ("arrival", {"process": "gamma", "rate_per_s": 1, "cv": 1e-170}, "workload.arrival.cv"),
+    ("arrival", {"process": "gamma", "rate_per_s": 1, "cv": 1e200}, "workload.arrival.cv"),
+    ("slo", {"ttft_p99_ms": 1e308}, "slo.ttft_p99_ms"),
+])
+def test_values_where_the_maths_breaks_are_refused_with_the_path(section, value, where):
+    data = {"format": "genai-sim.design", "version": 1, "name": "x",
+            "workload": {"arrival": {"process": "poisson", "rate_per_s": 1}},
+            "nodes": [{"id": "u", "kind": "client"}, {"id": "s", "kind": "service"}],
+            "edges": [{"source": "u", "target": "s"}]}
+    if section == "arrival":
+        data["workload"]["arrival"] = value
+    else:
+        data["slo"] = value
+    with pytest.raises(DesignError, match=where.replace(".", r"\.")):
+        load_design(data)
