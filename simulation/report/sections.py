@@ -214,11 +214,17 @@ def summary(design: Design, env: Envelope, run_json: dict[str, Any], path_data: 
     if good:
         top = good[0]
         data["top_lever"] = top
-        base_day = (baseline or {}).get("usd_per_day") or total_day
+        base = baseline or {}
+        base_day = base.get("usd_per_day") or total_day
+        if base.get("is_report_run", True):
+            of = f"of today's {usd(base_day)}/day"
+        else:
+            counts = ", ".join(f"{_title(design, n)} × {c}" for n, c in (base.get("replicas") or {}).items())
+            of = (f"of {usd(base_day)}/day, the simulated cost at the mean rate with {counts or 'the design'}, the "
+                  f"count the peak needs; the run above, as drawn, costs {usd(total_day)}/day")
         bullets.append(f"Top cost lever: {top['title'][0].lower() + top['title'][1:]} ({top['change']}), saving "
-                       f"{usd(top['saving_usd_per_day'])}/day ({pct(top['saving_usd_per_day'], base_day)} of the "
-                       f"{usd(base_day)}/day that meets the SLOs at the peak) with every SLO still met at the peak "
-                       "(re-simulated).")
+                       f"{usd(top['saving_usd_per_day'])}/day ({pct(top['saving_usd_per_day'], base_day)} {of}) "
+                       "with every SLO still met at the peak (re-simulated).")
     else:
         data["top_lever"] = None
         bullets.append("Top cost lever: none of the re-simulated changes saves money while meeting every SLO at the "
@@ -666,12 +672,18 @@ def cost_levers(design: Design, run_json: dict[str, Any], priced: dict[str, Any]
                    "fixed volume.", "note"))
         return s
     replicas = ", ".join(f"{_title(design, n)} × {c}" for n, c in base["replicas"].items())
+    if base.get("is_report_run"):
+        against = (f"today's cost above ({usd(base['usd_per_day'])}/day: the report's own run"
+                   + (f", with {replicas}, the count the peak needs" if replicas else "") + ")")
+    else:
+        against = (f"a baseline of {usd(base['usd_per_day'])}/day, the design "
+                   + (f"with {replicas}, the count the peak needs, " if replicas else "")
+                   + f"simulated at a constant mean rate (the run above, as drawn, costs {usd(per_day)}/day)")
     s.add(Para(f"Each lever below is an edit of the design that was re-sized at the peak (whole replicas, real GPU "
-               f"counts) and re-simulated: the saving is simulated cost per day at the mean rate against the baseline "
-               f"({usd(base['usd_per_day'])}/day" + (f" with {replicas}, the count the peak needs" if replicas else "")
-               + f"; each over {fmt(base.get('window_s', 0))} s with the same seed, so random differences cancel "
-                 "between lever and baseline), and the verdict is the simulated one at the peak after the change.",
-               "note"))
+               f"counts) and re-simulated: the saving is the simulated cost per day at the mean rate against {against}"
+               f"; every variant runs over the same {fmt(base.get('window_s', 0))} s window and seed, so random "
+               "differences cancel between lever and baseline. The verdict is the simulated one at the peak after "
+               "the change.", "note"))
     if rows:
         table = []
         for r in rows:
@@ -808,11 +820,12 @@ def build_report(design: Design, result: Any, diagram_png: bytes | None = None, 
     bounds = {k: float(v) for k, v in (env.facts.get("replicas_needed") or {}).items()}
     if resimulate:
         sizing = size_at_peak(design, seed=seed, bounds=bounds)
-        priced = price_levers(design, sizing, seed)
+        own_run = (run_json, float(result.window_s), max(float(result.horizon_s) - float(result.window_s), 0.0))
+        priced = price_levers(design, sizing, seed, run=own_run)
         priced["levers"] = sorted(_right_size_rows(design, sizing) + priced["levers"],
                                   key=lambda r: (not r["slo_met_after"], -r["saving_usd_per_day"]))
         stored = design.extra.get("sweeps")
-        auto_rows = None if stored else auto_sweep(design, seed)
+        auto_rows = None if stored else auto_sweep(design, seed, run=own_run[:2])
         before = _before_design(design)
     else:
         sizing = {"peak_to_mean": peak_to_mean(design.workload), "peak_rate_per_s": None, "nodes": {}}

@@ -307,3 +307,26 @@ def test_markdown_is_safe_for_any_node_name(tmp_path) -> None:
     assert "\x07" not in page and "<img src=x>" not in page
     for img in report.images():
         assert "\x07" not in (img.svg or "") and "<img" not in (img.svg or "")
+
+
+def test_one_configuration_has_one_cost_across_the_report(seed_report) -> None:
+    """The headline cost, the levers' baseline and the sweep's 1× row are one measurement: the report's run."""
+    from simulation.report.data import report_json
+
+    _, result, report = seed_report
+    data = report_json(report)
+    today = data["run"]["cost"]["usd_per_hour"] * 24
+    base = data["lever_baseline"]
+    assert base["is_report_run"] and base["usd_per_day"] == pytest.approx(today, rel=1e-12)
+    assert base["window_s"] == pytest.approx(result.window_s)
+    for lever in data["levers"]:
+        assert lever["usd_per_day_after"] == pytest.approx(today - lever["saving_usd_per_day"])
+    at_mean = next(r for r in data["sweep"] if r["x_mean"] == 1.0)
+    assert at_mean["is_report_run"] and at_mean["usd_per_day"] == pytest.approx(today, rel=1e-12)
+    text = html.unescape(render_html(report))
+    quoted = {m for m in re.findall(r"\$([0-9][0-9,]*)/day", text)}
+    assert usd(today).lstrip("$") in quoted
+    # every daily cost quoted for the design at its mean rate is today's; the others are levers, nodes or rates
+    top = data["levers"][0] if data["levers"] else None
+    if top:
+        assert f"of today's {usd(today)}/day" in text
