@@ -24,6 +24,11 @@ GOLDEN_HALF_WIDTH = 0.02  # golden-set size: ±2 points at 95 % confidence on a 
 Z95 = 1.96
 
 
+def tokens_text(v: float | None) -> str:
+    """A token count: a whole number (a mean of a distribution rounds to the nearest token)."""
+    return "–" if v is None or not math.isfinite(v) else f"{round(v):,}"
+
+
 def _title(design: Design, nid: str) -> str:
     return design.node(nid).title if design.has_node(nid) else nid
 
@@ -336,7 +341,7 @@ def rag_section(design: Design, env: Envelope, run_json: dict[str, Any]) -> Sect
            and env.flows.get(n.id) and env.flows[n.id].share > 0]
     if ctx:
         tin = env.facts.get("input_tokens", 0.0)
-        items = [f"{n.title}: {fmt(c)} context tokens added to a {fmt(tin)}-token question "
+        items = [f"{n.title}: {tokens_text(c)} context tokens added to the question ({tokens_text(tin)} tokens) "
                  f"({c / (c + tin):.0%} of the prompt)" for n, c in ctx if c > 0]
         rr = [n for n in design.nodes if n.kind == "reranker"]
         if rr:

@@ -330,3 +330,23 @@ def test_one_configuration_has_one_cost_across_the_report(seed_report) -> None:
     top = data["levers"][0] if data["levers"] else None
     if top:
         assert f"of today's {usd(today)}/day" in text
+
+
+def test_report_prints_counts_as_counts_and_no_empty_rows(seed_report) -> None:
+    from simulation.report.practice import tokens_text
+    from simulation.report.sections import _short, budget_label
+
+    assert tokens_text(50.0) == "50" and tokens_text(83.6) == "84" and tokens_text(float("nan")) == "–"
+    assert budget_label("usd_per_month") == "per month" and _short(True) == "yes" and _short(False) == "no"
+    d, _, report = seed_report
+    text = html.unescape(render_html(report))
+    assert "usd per month" not in text and "$70,000 per month" in text
+    assert "Tokens: 50 in / 150 out" in text and "50.0-token" not in text and "(50 tokens)" in text
+    assert "– per call" not in text and "– calls/day" not in text
+    assert "as transcribed" not in text and "as remembered" not in text
+    arch = next(b for b in report.section("architecture").blocks if isinstance(b, Table))
+    assert not any(re.search(r"\b(True|False)\b", cell) for row in arch.rows for cell in row)
+    outline = next(b for b in report.section("interview").blocks if isinstance(b, Table))
+    deep = next(r[2] for r in outline.rows if r[1] == "Deep dive")
+    fallbacks = [n.title for n in d.nodes if n.title.startswith("Fallback")]
+    assert fallbacks and not any(f"{t}:" in deep for t in fallbacks)  # no traffic: nothing to say
