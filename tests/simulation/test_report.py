@@ -350,3 +350,17 @@ def test_report_prints_counts_as_counts_and_no_empty_rows(seed_report) -> None:
     deep = next(r[2] for r in outline.rows if r[1] == "Deep dive")
     fallbacks = [n.title for n in d.nodes if n.title.startswith("Fallback")]
     assert fallbacks and not any(f"{t}:" in deep for t in fallbacks)  # no traffic: nothing to say
+
+
+def test_waterfall_labels_stay_off_the_mean_line() -> None:
+    from simulation.report import charts
+
+    # the last stage ends just before the mean: its label used to be drawn across the dashed line
+    svg = charts.waterfall_chart([("gateway", 0.0, 20.0), ("llm", 150.0, 687.0)], "w", total_ms=709.0)
+    text = re.search(r"<text x='([0-9.]+)'[^>]*text-anchor='(\w+)'[^>]*>537 ms</text>", svg)
+    assert text, svg
+    line = float(re.search(r"<line x1='([0-9.]+)'[^>]*stroke-dasharray", svg).group(1))
+    x, anchor = float(text.group(1)), text.group(2)
+    width = charts.LABEL_CHAR_PX * len("537 ms")
+    left, right = (x - width, x) if anchor == "end" else (x, x + width)
+    assert not left - 2 <= line <= right + 2
