@@ -26,7 +26,8 @@ FOOTER_PX = 26.0
 GAP = 7.0  # between blocks
 HEADING_GAP = 18.0  # above a section heading
 FONT_FAMILIES = ["Helvetica", "Arial", "Liberation Sans", "DejaVu Sans"]
-MIN_ROWS = 3  # a table part (first or last) never has fewer rows than this
+MIN_ROWS = 3  # a table part (first or last) has at least this many rows...
+MIN_PART_PX = 90.0  # ...or is at least this tall (about six lines): tall rows may split two and two
 WRAP_ASPECT = 4.0  # a diagram this wide is a long pipeline: two strips when that prints it WRAP_GAIN × larger
 WRAP_GAIN = 1.3
 
@@ -132,16 +133,30 @@ class SlicedItem(Item):
     def height(self) -> float:
         return self._doc(len(self.rows)).size().height()
 
-    def min_height(self) -> float:  # the smallest first part: all of it when too short to split
+    def _min_k(self) -> int:
+        """Rows in the smallest first part: MIN_ROWS, or fewer when those are already MIN_PART_PX tall."""
         n = len(self.rows)
-        return self._doc(MIN_ROWS if n >= 2 * MIN_ROWS else n).size().height()
+        return next((k for k in range(1, min(MIN_ROWS, n)) if self._doc(k).size().height() >= MIN_PART_PX),
+                    min(MIN_ROWS, n))
+
+    def _max_k(self) -> int:
+        """Rows in the largest first part that leaves a last part of MIN_ROWS rows or MIN_PART_PX height."""
+        n, full = len(self.rows), self.height()
+        for k in range(n - 1, max(n - MIN_ROWS, 0), -1):
+            if full - self._doc(k).size().height() >= MIN_PART_PX:
+                return k
+        return n - MIN_ROWS
+
+    def min_height(self) -> float:  # the smallest first part: all of it when too short to split
+        lo = self._min_k()
+        return self._doc(lo if lo <= self._max_k() else len(self.rows)).size().height()
 
     def split(self, avail: float) -> tuple[Item, Item] | None:
         n = len(self.rows)
-        if n < 2 * MIN_ROWS:
+        if n < 2:
             return None
-        lo, hi = MIN_ROWS, n - MIN_ROWS  # the largest k in [lo, hi] whose part fits
-        if self._doc(lo).size().height() > avail:
+        lo, hi = self._min_k(), self._max_k()  # the largest k in [lo, hi] whose part fits
+        if lo > hi or self._doc(lo).size().height() > avail:
             return None
         while lo < hi:
             mid = (lo + hi + 1) // 2

@@ -336,6 +336,21 @@ def prefill_bound_s(prompt_tokens: float, flops_per_token: float, peak_tflops: f
     return prompt_tokens * flops_per_token / (tp * peak_tflops * 1e12)
 
 
+def plural_gpus(n: int) -> str:
+    return f"{n:,} GPU" + ("" if n == 1 else "s")
+
+
+def _share_reason(design: Design, share: float) -> str:
+    """Why a share of the requests reaches a node: the caches in front (their miss share), else the routing."""
+    caches = [n for n in design.nodes if n.kind in ("response_cache", "semantic_cache")]
+    if share < 1 and caches:
+        hits = [float(get_kind(n.kind).resolved_params(n.params).get("hit_rate", 0.0)) for n in caches]
+        if len(caches) == 1:
+            return f"cache-miss share ({caches[0].title}: {hits[0]:.0%} hits)"
+        return "share past the caches (" + ", ".join(f"{n.title} {h:.0%} hits" for n, h in zip(caches, hits)) + ")"
+    return "share of requests reaching it (routing, retries, agent steps)"
+
+
 def _llm_server_figures(env: Envelope, design: Design, node: Node, params: dict[str, Any], flow: Flow) -> None:
     from kernels.hardware import gpu
     from simulation.llm.catalog import model
@@ -443,10 +458,14 @@ def _llm_server_figures(env: Envelope, design: Design, node: Node, params: dict[
         node_rate, node_peak = rate * flow.share, env.facts["peak"] * flow.share
         need = max(1, math.ceil(node_peak / (capacity * TARGET_UTILIZATION)))
         env.facts.setdefault("replicas_needed", {})[nid] = need
+        at_node = "" if abs(flow.share - 1.0) < 1e-9 else (
+            f"peak {fmt(env.facts['peak'])} req/s × {fmt(flow.share)} {_share_reason(design, flow.share)} = "
+            f"{fmt(node_peak)} req/s at this node; ")
         env.add(f"{nid}.replicas_needed", "Replicas needed at peak", need, "replicas",
-                f"⌈peak rate ÷ (capacity × {TARGET_UTILIZATION:.0%})⌉",
-                f"⌈{fmt(node_peak)} ÷ ({fmt(capacity)} × {TARGET_UTILIZATION})⌉; the design has {replicas} "
-                f"({replicas * gpus} GPUs)", g, nid)
+                f"⌈peak rate{' × share reaching the node' if at_node else ''} ÷ (capacity × "
+                f"{TARGET_UTILIZATION:.0%})⌉",
+                f"{at_node}⌈{fmt(node_peak)} ÷ ({fmt(capacity)} × {TARGET_UTILIZATION})⌉; the design has {replicas} "
+                f"({plural_gpus(replicas * gpus)})", g, nid)
         env.add(f"{nid}.prefill_tps", "Prefill tokens/s demanded", node_rate * prompt, "tok/s",
                 "λ at node × mean prompt", f"{fmt(node_rate)} × {fmt(prompt)}", g, nid,
                 sim_key=f"nodes.{nid}.prefill_tokens_per_s")

@@ -172,6 +172,9 @@ def bar_chart(items: Sequence[tuple[str, float]], title: str, unit: str = "", fm
     return _svg(W, height, body, title)
 
 
+LABEL_CHAR_PX = 7.0  # width of one label character at the charts' font size, for collision checks
+
+
 def waterfall_chart(stages: Sequence[tuple[str, float, float]], title: str, total_ms: float | None = None) -> str:
     """Gantt-style bars: (stage, start ms, end ms) relative to the request's arrival; each bar is labelled with
     its duration, and the dashed line marks ``total_ms`` (the mean end-to-end latency)."""
@@ -205,8 +208,15 @@ def waterfall_chart(stages: Sequence[tuple[str, float, float]], title: str, tota
         w = max(sx(stop) - sx(start), 2.0)
         body.append(f"<rect x='{sx(start):.1f}' y='{y}' width='{w:.1f}' height='16' rx='2' "
                     f"fill='{PALETTE[i % len(PALETTE)]}'/>")
-        body.append(f"<text x='{sx(start) + w + 5:.1f}' y='{y + 12}' fill='#374151'>"
-                    f"{escape(duration_label(stop - start))}</text>")
+        label = duration_label(stop - start)
+        lx, anchor, colour = sx(start) + w + 5, "start", "#374151"
+        label_w = LABEL_CHAR_PX * len(label)
+        if total_ms and lx - 4 <= sx(total_ms) <= lx + label_w + 4:  # it would sit on the dashed mean line
+            if w >= label_w + 10:
+                lx, anchor, colour = sx(start) + w - 5, "end", "#ffffff"  # inside its own bar
+            else:
+                lx = sx(total_ms) + 5  # just past the line
+        body.append(f"<text x='{lx:.1f}' y='{y + 12}' text-anchor='{anchor}' fill='{colour}'>{escape(label)}</text>")
     if total_ms:
         px = sx(total_ms)
         body.append(f"<line x1='{px:.1f}' x2='{px:.1f}' y1='{top - 4}' y2='{height - BOTTOM}' stroke='#111' "

@@ -3,8 +3,9 @@
 Each lever is an edit of the design (a dtype the GPU supports, fewer GPUs per replica, a cache, routing
 part of the traffic to a smaller model, API ↔ self-hosting, shorter prompts). For every edit the variant is
 re-sized at the peak (``size_at_peak``: whole replicas, real GPU counts), its SLO verdict at the peak is the
-simulated one, and its cost per day is simulated at the design's mean rate against the baseline (the design
-with its own replicas sized for the peak). Nothing here is a fixed percentage.
+simulated one, and its cost per day is simulated at the design's mean rate, over the report run's window and
+seed, against the baseline (the design with its own replicas sized for the peak: the report's run itself when
+those are the drawn counts). Nothing here is a fixed percentage.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from simulation.design import Design, Edge, Node
 from simulation.errors import DesignError
 from simulation.registry import get_kind
-from simulation.report.sizing import SimCheck, check_window, size_at_peak
+from simulation.report.sizing import SimCheck, check_from_run, check_window, same_as_drawn_at_mean, size_at_peak
 from simulation.workload import mean_rate, peak_to_mean
 
 SMALL_MODEL_B = 15.0  # billions of parameters: at or below it a model is already the "small" one
@@ -186,8 +187,14 @@ def candidate_levers(design: Design) -> list[Lever]:
     return out
 
 
-def price_levers(design: Design, sizing: dict[str, Any], seed: int, budget_runs: int = 60) -> dict[str, Any]:
-    """Baseline and every lever, re-simulated: ``{"baseline": {...}, "levers": [...]}``, largest saving first."""
+def price_levers(design: Design, sizing: dict[str, Any], seed: int, budget_runs: int = 60,
+                 run: tuple[dict[str, Any], float, float] | None = None) -> dict[str, Any]:
+    """Baseline and every lever, re-simulated: ``{"baseline": {...}, "levers": [...]}``, largest saving first.
+
+    ``run`` is the report's own run (its JSON, measured window and warm-up in seconds). Costs at the mean rate are
+    then simulated over that same window and seed, and where the baseline is the design as drawn and run, the
+    baseline *is* that run: one configuration, one cost figure across the report.
+    """
     rate = mean_rate(design.workload)
     if rate is None:
         return {"baseline": None, "levers": [], "skipped": "the workload has no declared rate"}
@@ -196,16 +203,22 @@ def price_levers(design: Design, sizing: dict[str, Any], seed: int, budget_runs:
     def checker(d: Design, r: float) -> SimCheck:
         window_s, warmup_s = check_window(r)  # about the same number of requests at the mean and at the peak
         return SimCheck(d, r, seed, window_s, warmup_s)
+
+    mean_window = (run[1], run[2]) if run is not None else check_window(rate)
+
+    def mean_checker(d: Design) -> SimCheck:
+        return SimCheck(d, rate, seed, *mean_window)
     sized = {nid: e["replicas_at_peak"] for nid, e in sizing.get("nodes", {}).items() if e.get("replicas_at_peak")}
     base_design = design.clone()
     for nid, n in sized.items():
         base_design.node(nid).params["replicas"] = n
-    at_mean = checker(base_design, rate)
-    at_peak = checker(base_design, peak)
-    base_mean = at_mean.check()
-    base_peak = at_peak.check()
+    is_run = run is not None and same_as_drawn_at_mean(design, sized)
+    base_mean = check_from_run(base_design, run[0], rate) if run is not None and is_run else \
+        mean_checker(base_design).check()
+    base_peak = checker(base_design, peak).check()
     baseline = {"usd_per_day": base_mean.usd_per_day, "replicas": sized, "slo_met_at_peak": base_peak.met,
-                "slo_met_at_mean": base_mean.met, "window_s": check_window(rate)[0]}
+                "slo_met_at_mean": base_mean.met, "window_s": mean_window[0], "warmup_s": mean_window[1],
+                "is_report_run": is_run}
     rows: list[dict[str, Any]] = []
     runs = 2
     for lever in candidate_levers(design)[:MAX_LEVERS * 2]:
@@ -225,7 +238,7 @@ def price_levers(design: Design, sizing: dict[str, Any], seed: int, budget_runs:
         after_peak = peak_check.check(counts)
         for nid, n in counts.items():
             variant.node(nid).params["replicas"] = n
-        mean_check = checker(variant, rate).check()
+        mean_check = mean_checker(variant).check()
         runs += peak_check.runs + 1
         peak_met = after_peak.met
         missed = after_peak.missed()

@@ -14,7 +14,7 @@ from simulation.design import Design
 from simulation.registry import get_kind
 from simulation.report import charts
 from simulation.report.document import Bullets, Image, Para, Section, Table
-from simulation.report.sizing import SimCheck, check_window, node_busy
+from simulation.report.sizing import SimCheck, check_from_run, check_window, node_busy, same_as_drawn_at_mean
 from simulation.workload import mean_rate, peak_to_mean
 
 LLM_KINDS = ("llm_server", "llm_api")
@@ -22,6 +22,11 @@ RETRIEVAL_KINDS = ("vector_db", "keyword_index")
 WARN_SHARE = 0.8  # warn when a latency signal reaches 80 % of its SLO target, page at the target
 GOLDEN_HALF_WIDTH = 0.02  # golden-set size: ±2 points at 95 % confidence on a pass rate
 Z95 = 1.96
+
+
+def tokens_text(v: float | None) -> str:
+    """A token count: a whole number (a mean of a distribution rounds to the nearest token)."""
+    return "–" if v is None or not math.isfinite(v) else f"{round(v):,}"
 
 
 def _title(design: Design, nid: str) -> str:
@@ -336,7 +341,7 @@ def rag_section(design: Design, env: Envelope, run_json: dict[str, Any]) -> Sect
            and env.flows.get(n.id) and env.flows[n.id].share > 0]
     if ctx:
         tin = env.facts.get("input_tokens", 0.0)
-        items = [f"{n.title}: {fmt(c)} context tokens added to a {fmt(tin)}-token question "
+        items = [f"{n.title}: {tokens_text(c)} context tokens added to the question ({tokens_text(tin)} tokens) "
                  f"({c / (c + tin):.0%} of the prompt)" for n, c in ctx if c > 0]
         rr = [n for n in design.nodes if n.kind == "reranker"]
         if rr:
@@ -435,8 +440,12 @@ def _design_changes(before: Design, after: Design) -> list[str]:
 
 
 # -- automatic sweep -------------------------------------------------------------------------------------
-def auto_sweep(design: Design, seed: int) -> list[dict[str, Any]] | None:
-    """A small rate sweep (half the mean, the mean, the peak, 1.5 × the peak) with the design as drawn."""
+def auto_sweep(design: Design, seed: int, run: tuple[dict[str, Any], float] | None = None
+               ) -> list[dict[str, Any]] | None:
+    """A small rate sweep (half the mean, the mean, the peak, 1.5 × the peak) with the design as drawn.
+
+    ``run`` is the report's own run (its JSON and measured window): where the design already arrives at a
+    constant mean rate, the 1× point *is* that run, so the sweep and the rest of the report quote one cost."""
     rate = mean_rate(design.workload)
     if rate is None:
         return None
@@ -445,8 +454,13 @@ def auto_sweep(design: Design, seed: int) -> list[dict[str, Any]] | None:
     for factor in (0.5, 1.0, ptm, 1.5 * ptm):
         r = rate * factor
         window, warmup = check_window(r)
-        c = SimCheck(design, r, seed, window, warmup).check()
-        row: dict[str, Any] = {"rate_per_s": r, "x_mean": factor, "slo_met": c.met, "usd_per_day": c.usd_per_day}
+        is_run = factor == 1.0 and run is not None and same_as_drawn_at_mean(design)
+        if is_run and run is not None:
+            c, window = check_from_run(design, run[0], r), run[1]
+        else:
+            c = SimCheck(design, r, seed, window, warmup).check()
+        row: dict[str, Any] = {"rate_per_s": r, "x_mean": factor, "slo_met": c.met, "usd_per_day": c.usd_per_day,
+                               "window_s": window, "is_report_run": is_run}
         for key, v in c.slo.items():
             row[key] = v["actual"]
         busiest = max(c.busy.items(), key=lambda kv: kv[1], default=(None, None))
@@ -457,8 +471,14 @@ def auto_sweep(design: Design, seed: int) -> list[dict[str, Any]] | None:
 
 def sweep_blocks(design: Design, rows: list[dict[str, Any]]) -> list[Any]:
     lat = [k for k in design.slo if k != "error_rate_max"]
+    same = next((r for r in rows if r.get("is_report_run")), None)
     blocks: list[Any] = [Para("No sweep is stored with this design, so the report ran a small one: the arrival rate "
-                              "at ½×, 1×, the peak and 1.5× the peak, with the replicas as drawn.", "note")]
+                              "at ½×, 1×, the peak and 1.5× the peak, with the replicas as drawn"
+                              + (f"; the 1× row is the report's own run ({fmt(same['window_s'])} s), the others "
+                                 f"short runs of about {fmt(max(r['window_s'] for r in rows if r is not same))} s "
+                                 "with the same seed." if same else
+                                 f", each over about {fmt(max(r['window_s'] for r in rows))} s with the same seed."),
+                              "note")]
     if lat:
         blocks.append(Image("sweep_auto", "Latency SLO metrics vs arrival rate (automatic sweep).",
                             svg=charts.line_chart([r["rate_per_s"] for r in rows],

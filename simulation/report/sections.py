@@ -39,6 +39,7 @@ from simulation.report.practice import (
     roi_section,
     sizing_section,
     sweep_blocks,
+    tokens_text,
 )
 from simulation.report.sizing import node_busy, size_at_peak
 from simulation.workload import peak_to_mean
@@ -69,6 +70,11 @@ def value_text(value: float, unit: str) -> str:
     if unit in ("replicas", "seqs", "tokens", *SCALE_UNITS) and float(value).is_integer():
         return f"{int(value):,} {unit[:-1] if value == 1 and unit in ('replicas', 'seqs', 'tokens') else unit}"
     return f"{fmt(value)} {unit}".strip()
+
+
+def budget_label(key: str) -> str:
+    """``usd_per_month`` → "per month": the amount is already printed in dollars."""
+    return key.removeprefix("usd_").replace("_", " ")
 
 
 def ms(v: float | None) -> str:
@@ -214,11 +220,17 @@ def summary(design: Design, env: Envelope, run_json: dict[str, Any], path_data: 
     if good:
         top = good[0]
         data["top_lever"] = top
-        base_day = (baseline or {}).get("usd_per_day") or total_day
+        base = baseline or {}
+        base_day = base.get("usd_per_day") or total_day
+        if base.get("is_report_run", True):
+            of = f"of today's {usd(base_day)}/day"
+        else:
+            counts = ", ".join(f"{_title(design, n)} × {c}" for n, c in (base.get("replicas") or {}).items())
+            of = (f"of {usd(base_day)}/day, the simulated cost at the mean rate with {counts or 'the design'}, the "
+                  f"count the peak needs; the run above, as drawn, costs {usd(total_day)}/day")
         bullets.append(f"Top cost lever: {top['title'][0].lower() + top['title'][1:]} ({top['change']}), saving "
-                       f"{usd(top['saving_usd_per_day'])}/day ({pct(top['saving_usd_per_day'], base_day)} of the "
-                       f"{usd(base_day)}/day that meets the SLOs at the peak) with every SLO still met at the peak "
-                       "(re-simulated).")
+                       f"{usd(top['saving_usd_per_day'])}/day ({pct(top['saving_usd_per_day'], base_day)} {of}) "
+                       "with every SLO still met at the peak (re-simulated).")
     else:
         data["top_lever"] = None
         bullets.append("Top cost lever: none of the re-simulated changes saves money while meeting every SLO at the "
@@ -252,7 +264,7 @@ def requirements(design: Design, env: Envelope, run_json: dict[str, Any]) -> Sec
     s.add(Table(["Requirement", "Value", "Derivation"], rows, "Scale", widths=(24, 24, 52)))
     slo_rows = [[k, _slo_target_text(k, v)] for k, v in design.slo.items()]
     for k, v in design.budget.items():
-        slo_rows.append([f"budget {k.replace('_', ' ')}", usd(v)])
+        slo_rows.append([f"budget {budget_label(k)}", usd(v)])
     if slo_rows:
         s.add(Table(["Objective", "Target"], slo_rows, "Service-level objectives and budget", numeric=(1,),
                     widths=(50, 50)))
@@ -309,9 +321,12 @@ def _title(design: Design, nid: str) -> str:
 
 
 def _short(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
     if isinstance(v, dict):
         if "dist" in v:
-            return v["dist"] + "(" + ", ".join(f"{k} {x:g}" if isinstance(x, (int, float)) else f"{k} {x}"
+            return v["dist"] + "(" + ", ".join(f"{k} {x:g}" if isinstance(x, (int, float)) and not isinstance(x, bool)
+                                               else f"{k} {_short(x)}"
                                                for k, x in v.items() if k != "dist") + ")"
         return "{…}"
     if isinstance(v, float):
@@ -466,7 +481,7 @@ def results(design: Design, result: Any, run_json: dict[str, Any]) -> Section:
     for k, limit in design.budget.items():
         actual = cost.get(k)
         if actual is not None:
-            budget_rows.append([f"budget {k.replace('_', ' ')}", usd(limit), usd(actual),
+            budget_rows.append([f"budget {budget_label(k)}", usd(limit), usd(actual),
                                 "✔ within" if actual <= limit else "✘ over"])
     ok_budget = all(r[3].startswith("✔") for r in budget_rows)
     if met is None and not budget_rows:
@@ -666,12 +681,18 @@ def cost_levers(design: Design, run_json: dict[str, Any], priced: dict[str, Any]
                    "fixed volume.", "note"))
         return s
     replicas = ", ".join(f"{_title(design, n)} × {c}" for n, c in base["replicas"].items())
+    if base.get("is_report_run"):
+        against = (f"today's cost above ({usd(base['usd_per_day'])}/day: the report's own run"
+                   + (f", with {replicas}, the count the peak needs" if replicas else "") + ")")
+    else:
+        against = (f"a baseline of {usd(base['usd_per_day'])}/day, the design "
+                   + (f"with {replicas}, the count the peak needs, " if replicas else "")
+                   + f"simulated at a constant mean rate (the run above, as drawn, costs {usd(per_day)}/day)")
     s.add(Para(f"Each lever below is an edit of the design that was re-sized at the peak (whole replicas, real GPU "
-               f"counts) and re-simulated: the saving is simulated cost per day at the mean rate against the baseline "
-               f"({usd(base['usd_per_day'])}/day" + (f" with {replicas}, the count the peak needs" if replicas else "")
-               + f"; each over {fmt(base.get('window_s', 0))} s with the same seed, so random differences cancel "
-                 "between lever and baseline), and the verdict is the simulated one at the peak after the change.",
-               "note"))
+               f"counts) and re-simulated: the saving is the simulated cost per day at the mean rate against {against}"
+               f"; every variant runs over the same {fmt(base.get('window_s', 0))} s window and seed, so random "
+               "differences cancel between lever and baseline. The verdict is the simulated one at the peak after "
+               "the change.", "note"))
     if rows:
         table = []
         for r in rows:
@@ -741,7 +762,8 @@ def _profile_source(p: dict[str, Any]) -> str:
     return f"profile {prof.id} ({prof.device}): {prof.source}"
 
 
-def interview(design: Design, env: Envelope, run_json: dict[str, Any], issues: list[dict[str, Any]]) -> Section:
+def interview(design: Design, env: Envelope, run_json: dict[str, Any], issues: list[dict[str, Any]],
+              sizing: dict[str, Any] | None = None) -> Section:
     s = Section("interview", "11. 45-minute interview outline")
     rate = env.facts.get("rate")
     scale = (f"{fmt(env.value('workload.requests_per_day'))} requests/day = {fmt(rate)} req/s mean, "
@@ -749,20 +771,36 @@ def interview(design: Design, env: Envelope, run_json: dict[str, Any], issues: l
     slos = ", ".join(f"{k} {_slo_target_text(k, v)}" for k, v in design.slo.items()) or "none set"
     llms = [n for n in design.nodes if n.kind in LLM_KINDS]
     deep = []
+    sized = (sizing or {}).get("nodes") or {}
     for n in llms:
+        parts: list[str] = []
         if n.kind == "llm_server":
-            deep.append(f"{n.title}: weights {fmt(env.value(f'{n.id}.weights_gb.' + str(get_kind(n.kind).resolved_params(n.params)['dtype'])))} GB, "
-                        f"KV {fmt(env.value(f'{n.id}.kv_kib_per_token'))} KiB/token, "
-                        f"{fmt(env.value(f'{n.id}.max_seqs'))} sequences per replica, "
-                        f"{fmt(env.value(f'{n.id}.replicas_needed'))} replicas for the peak")
+            dtype = str(get_kind(n.kind).resolved_params(n.params)["dtype"])
+            for key, text in ((f"weights_gb.{dtype}", "weights {} GB"), ("kv_kib_per_token", "KV {} KiB/token"),
+                              ("max_seqs", "{} sequences per replica")):
+                v = env.value(f"{n.id}.{key}")
+                if v is not None and math.isfinite(v):
+                    parts.append(text.format(fmt(v)))
+            need, bound = (sized.get(n.id) or {}).get("replicas_at_peak"), env.value(f"{n.id}.replicas_needed")
+            if need:
+                parts.append(plural(int(need), "replica") + " at the peak (simulated)"
+                             + (f"; the analytic bound gives {math.ceil(bound):,}" if bound and math.isfinite(bound)
+                                else ""))
+            elif bound is not None and math.isfinite(bound):
+                parts.append(plural(math.ceil(bound), "replica") + " at the peak (analytic bound, not simulated)")
         else:
-            deep.append(f"{n.title}: {usd(env.value(f'{n.id}.usd_per_call'))} per call, "
-                        f"{fmt(env.value(f'{n.id}.calls_per_day'))} calls/day")
+            per_call, calls = env.value(f"{n.id}.usd_per_call"), env.value(f"{n.id}.calls_per_day")
+            if per_call is not None and math.isfinite(per_call) and per_call > 0:
+                parts.append(f"{usd(per_call)} per call")
+            if calls is not None and math.isfinite(calls) and calls > 0:
+                parts.append(f"{fmt(calls)} calls/day")
+        if parts:  # a fallback that takes no traffic has nothing to say here
+            deep.append(f"{n.title}: " + ", ".join(parts))
     flags = [i for i in issues if i["severity"] in ("error", "warning")][:5]
     table = [
-        ["0–8 min", "Requirements", f"Scale: {scale}. Tokens: {fmt(env.value('workload.input_tokens'))} in / "
-         f"{fmt(env.value('workload.output_tokens'))} out per request. SLOs: {slos}. Budget: "
-         + (", ".join(f"{usd(v)} {k.replace('_', ' ')}" for k, v in design.budget.items()) or "none") + "."],
+        ["0–8 min", "Requirements", f"Scale: {scale}. Tokens: {tokens_text(env.value('workload.input_tokens'))} in / "
+         f"{tokens_text(env.value('workload.output_tokens'))} out per request. SLOs: {slos}. Budget: "
+         + (", ".join(f"{usd(v)} {budget_label(k)}" for k, v in design.budget.items()) or "none") + "."],
         ["8–20 min", "Architecture", "Draw API → orchestration → LLM → response: "
          + " → ".join(_title(design, n) for n in _main_path(design)) + ". Explain each box's purpose and latency."],
         ["20–38 min", "Deep dive", "Model and capacity: " + ("; ".join(deep) or "no LLM") + ". Then retrieval, "
@@ -808,11 +846,12 @@ def build_report(design: Design, result: Any, diagram_png: bytes | None = None, 
     bounds = {k: float(v) for k, v in (env.facts.get("replicas_needed") or {}).items()}
     if resimulate:
         sizing = size_at_peak(design, seed=seed, bounds=bounds)
-        priced = price_levers(design, sizing, seed)
+        own_run = (run_json, float(result.window_s), max(float(result.horizon_s) - float(result.window_s), 0.0))
+        priced = price_levers(design, sizing, seed, run=own_run)
         priced["levers"] = sorted(_right_size_rows(design, sizing) + priced["levers"],
                                   key=lambda r: (not r["slo_met_after"], -r["saving_usd_per_day"]))
         stored = design.extra.get("sweeps")
-        auto_rows = None if stored else auto_sweep(design, seed)
+        auto_rows = None if stored else auto_sweep(design, seed, run=own_run[:2])
         before = _before_design(design)
     else:
         sizing = {"peak_to_mean": peak_to_mean(design.workload), "peak_rate_per_s": None, "nodes": {}}
@@ -840,7 +879,7 @@ def build_report(design: Design, result: Any, diagram_png: bytes | None = None, 
         cost_levers(design, run_json, priced),
         roi_section(design, env, run_json),
         assumptions(design, env, params),
-        interview(design, env, run_json, issues),
+        interview(design, env, run_json, issues, sizing),
     ]
     sections = [x for x in sections if x is not None]
     for k, sec in enumerate(sections[1:], start=1):

@@ -110,14 +110,27 @@ class SimCheck:
         sim = Simulation(d, seed=self.seed, duration_s=self.warmup_s + self.window_s, warmup_s=self.warmup_s)
         result = sim.run()
         self.runs += 1
-        j = result.to_json()
-        out = Check({n.id: int(n.params.get("replicas", 1)) for n in d.nodes if n.kind in SIZED_KINDS},
-                    self.rate_per_s or 0.0, j["slo"],
-                    {nid: b for nid, st in j["nodes"].items() if (b := node_busy(st)) is not None},
-                    j["cost"]["usd_per_hour"] * 24, j["requests"], j["nodes"], j["metrics"])
+        out = check_from_run(d, result.to_json(), self.rate_per_s or 0.0)
         if edit is None or key is not None:
             self.cache[k] = out
         return out
+
+
+def check_from_run(design: Design, run_json: dict[str, Any], rate_per_s: float) -> Check:
+    """A run's JSON as a ``Check``: how the report's own run joins the re-simulations as one of their points."""
+    return Check({n.id: int(n.params.get("replicas", 1)) for n in design.nodes if n.kind in SIZED_KINDS},
+                 rate_per_s, run_json["slo"],
+                 {nid: b for nid, st in run_json["nodes"].items() if (b := node_busy(st)) is not None},
+                 run_json["cost"]["usd_per_hour"] * 24, run_json["requests"], run_json["nodes"], run_json["metrics"])
+
+
+def same_as_drawn_at_mean(design: Design, counts: dict[str, int] | None = None) -> bool:
+    """Whether ``design`` with ``counts`` replicas, run at its mean rate, is the design as drawn and run: its
+    arrival is already a constant rate (``at_rate`` changes nothing) and no count differs from the drawn one."""
+    rate = mean_rate(design.workload)
+    if rate is None or at_rate(design.workload, rate).get("arrival") != design.workload.get("arrival"):
+        return False
+    return all(int(design.node(nid).params.get("replicas", 1)) == int(n) for nid, n in (counts or {}).items())
 
 
 def at_rate(workload: dict[str, Any], rate: float) -> dict[str, Any]:

@@ -164,3 +164,15 @@ def test_edge_latency_and_speculative_decoding_figures() -> None:
     plain = d.clone()
     plain.node("llm").params["speculative"] = "none"
     assert env.value("llm.decode_single_tps") == pytest.approx(envelope(plain).value("llm.decode_single_tps") * gain)
+
+
+def test_replicas_at_peak_show_the_share_reaching_the_node() -> None:
+    """rag-pipeline: peak 8 req/s × 0.70 cache-miss share = 5.60 req/s at the LLM, shown in the inputs."""
+    from simulation.analysis.envelope import envelope
+    from simulation.loader import load_design
+    from simulation.templates import TEMPLATES_DIR
+
+    d = load_design(TEMPLATES_DIR / "rag-pipeline.genai.json")
+    fig = envelope(d).get("llm.replicas_needed")
+    assert fig is not None and "share reaching the node" in fig.formula
+    assert "peak 8.00 req/s × 0.700 cache-miss share" in fig.inputs and "= 5.60 req/s at this node" in fig.inputs

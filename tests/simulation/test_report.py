@@ -307,3 +307,60 @@ def test_markdown_is_safe_for_any_node_name(tmp_path) -> None:
     assert "\x07" not in page and "<img src=x>" not in page
     for img in report.images():
         assert "\x07" not in (img.svg or "") and "<img" not in (img.svg or "")
+
+
+def test_one_configuration_has_one_cost_across_the_report(seed_report) -> None:
+    """The headline cost, the levers' baseline and the sweep's 1× row are one measurement: the report's run."""
+    from simulation.report.data import report_json
+
+    _, result, report = seed_report
+    data = report_json(report)
+    today = data["run"]["cost"]["usd_per_hour"] * 24
+    base = data["lever_baseline"]
+    assert base["is_report_run"] and base["usd_per_day"] == pytest.approx(today, rel=1e-12)
+    assert base["window_s"] == pytest.approx(result.window_s)
+    for lever in data["levers"]:
+        assert lever["usd_per_day_after"] == pytest.approx(today - lever["saving_usd_per_day"])
+    at_mean = next(r for r in data["sweep"] if r["x_mean"] == 1.0)
+    assert at_mean["is_report_run"] and at_mean["usd_per_day"] == pytest.approx(today, rel=1e-12)
+    text = html.unescape(render_html(report))
+    quoted = {m for m in re.findall(r"\$([0-9][0-9,]*)/day", text)}
+    assert usd(today).lstrip("$") in quoted
+    # every daily cost quoted for the design at its mean rate is today's; the others are levers, nodes or rates
+    top = data["levers"][0] if data["levers"] else None
+    if top:
+        assert f"of today's {usd(today)}/day" in text
+
+
+def test_report_prints_counts_as_counts_and_no_empty_rows(seed_report) -> None:
+    from simulation.report.practice import tokens_text
+    from simulation.report.sections import _short, budget_label
+
+    assert tokens_text(50.0) == "50" and tokens_text(83.6) == "84" and tokens_text(float("nan")) == "–"
+    assert budget_label("usd_per_month") == "per month" and _short(True) == "yes" and _short(False) == "no"
+    d, _, report = seed_report
+    text = html.unescape(render_html(report))
+    assert "usd per month" not in text and "$70,000 per month" in text
+    assert "Tokens: 50 in / 150 out" in text and "50.0-token" not in text and "(50 tokens)" in text
+    assert "– per call" not in text and "– calls/day" not in text
+    assert "as transcribed" not in text and "as remembered" not in text
+    arch = next(b for b in report.section("architecture").blocks if isinstance(b, Table))
+    assert not any(re.search(r"\b(True|False)\b", cell) for row in arch.rows for cell in row)
+    outline = next(b for b in report.section("interview").blocks if isinstance(b, Table))
+    deep = next(r[2] for r in outline.rows if r[1] == "Deep dive")
+    fallbacks = [n.title for n in d.nodes if n.title.startswith("Fallback")]
+    assert fallbacks and not any(f"{t}:" in deep for t in fallbacks)  # no traffic: nothing to say
+
+
+def test_waterfall_labels_stay_off_the_mean_line() -> None:
+    from simulation.report import charts
+
+    # the last stage ends just before the mean: its label used to be drawn across the dashed line
+    svg = charts.waterfall_chart([("gateway", 0.0, 20.0), ("llm", 150.0, 687.0)], "w", total_ms=709.0)
+    text = re.search(r"<text x='([0-9.]+)'[^>]*text-anchor='(\w+)'[^>]*>537 ms</text>", svg)
+    assert text, svg
+    line = float(re.search(r"<line x1='([0-9.]+)'[^>]*stroke-dasharray", svg).group(1))
+    x, anchor = float(text.group(1)), text.group(2)
+    width = charts.LABEL_CHAR_PX * len("537 ms")
+    left, right = (x - width, x) if anchor == "end" else (x, x + width)
+    assert not left - 2 <= line <= right + 2

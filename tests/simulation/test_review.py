@@ -175,7 +175,7 @@ def test_dtype_rule_reads_the_gpu_catalog() -> None:
         d.node("llm").params.update(gpu=gpu, dtype=dtype)
         found = rules(review_design(d))
         assert ("dtype-unsupported" in found) is bad, (gpu, dtype)
-        assert ("dtype-emulated" in found) is (gpu, dtype) == ("a100-80gb", "fp8"), (gpu, dtype)
+        assert ("dtype-emulated" in found) is ((gpu, dtype) == ("a100-80gb", "fp8")), (gpu, dtype)
 
 
 def test_kv_pool_rule_follows_the_p99_prompt() -> None:
