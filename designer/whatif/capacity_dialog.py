@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from designer.results.widgets import PlotCard, series_colour
 from simulation.arrivals import SLO_METRICS, SLO_STATS
+from simulation.errors import DesignError
 
 
 def slo_title(key: str) -> str:
@@ -181,10 +182,12 @@ class CapacityDialog(QDialog):
 
     @staticmethod
     def _load_of(data: dict[str, Any]) -> float:
-        from simulation.analysis.sweep import RATE_FIELDS
+        from simulation.arrivals import parse_arrival
 
-        arrival = data["workload"]["arrival"]
-        return float(arrival.get(RATE_FIELDS[arrival.get("process", "poisson")], 1.0) or 1.0)
+        try:
+            return parse_arrival(data["workload"]["arrival"]).rate_value() or 1.0
+        except DesignError:  # no load to scale (a trace): the search reports it
+            return 1.0
 
     def cancel(self) -> None:
         if self.job is not None and self.job.active:

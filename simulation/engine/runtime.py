@@ -107,7 +107,7 @@ class Station(NodeRuntime):
         # outage_policy "fail": an outage fails the work the node holds (queued and in service), as a crash does
         self._outage_starts: list[float] = []
         if self.outages and str(params.get("outage_policy", "fail")) == "fail":
-            from simulation.components.resilience import outage_starts
+            from simulation.engine.resilience import outage_starts
 
             self._outage_starts = outage_starts(self)
             for t in self._outage_starts:
@@ -250,7 +250,7 @@ class Station(NodeRuntime):
         self._lose_replicas(-self._lost_by_event.pop(event, 0))
 
     def _in_outage(self, enter: float, now: float) -> bool:
-        from simulation.components.resilience import crossed_outage
+        from simulation.engine.resilience import crossed_outage
 
         return crossed_outage(self._outage_starts, enter, now)
 

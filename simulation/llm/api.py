@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulation.components.resilience import FaultPolicy, crossed_outage, outage_starts
 from simulation.distributions import Dist, parse_dist
+from simulation.engine.resilience import FaultPolicy, crossed_outage, outage_starts
 from simulation.engine.runtime import NodeRuntime
 from simulation.llm.catalog import api_model
 
@@ -92,7 +92,7 @@ class LLMAPI(NodeRuntime):
         self._t0 = self._last = 0.0
         self._flight_area = self._queue_area = 0.0
         self.dropped = self.timed_out = 0
-        # fault policy (retries, breaker, outage_policy): shared with llm_server, see components/resilience.py
+        # fault policy (retries, breaker, outage_policy): shared with llm_server, see engine/resilience.py
         self.fault = FaultPolicy(self, params)
         self._outage_starts = outage_starts(self) if self.outages and self.fault.fail_in_flight else []
         for t in self._outage_starts:

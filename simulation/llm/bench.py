@@ -12,6 +12,7 @@ import json
 import math
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -103,7 +104,13 @@ def bench_design(model: str, gpu: str, tp: int = 1, pp: int = 1, dtype: str = "b
                  duration_s: float = 600.0, server_params: dict[str, Any] | None = None) -> Design:
     """The one-llm_server design a benchmark runs (client → llm)."""
     params: dict[str, Any] = {"model": model, "gpu": gpu, "tp": tp, "pp": pp, "dtype": dtype, "engine": engine}
+    base_dir: Path | None = None
     if profile:
+        # a profile file named on the command line is the user's own choice: it resolves in its own folder
+        # (a design file's profile paths stay confined to the design's folder)
+        if profile.endswith(".json"):
+            base_dir = Path(profile).expanduser().resolve().parent
+            profile = Path(profile).name
         params["profile"] = profile
     params.update(server_params or {})
     if concurrency is not None:
@@ -119,7 +126,7 @@ def bench_design(model: str, gpu: str, tp: int = 1, pp: int = 1, dtype: str = "b
                   {"id": "llm", "kind": "llm_server", "pos": [240, 0], "params": params}],
         "edges": [{"source": "client", "target": "llm"}],
     }
-    return load_design(data)
+    return load_design(data, base_dir=base_dir)
 
 
 def poisson_arrivals(n: int, rate: float, seed: int) -> list[tuple[float, None, None]]:

@@ -10,7 +10,7 @@ import numpy as np
 
 from kernels.errors import InputError
 from kernels.perf import Profile, load_profile
-from simulation.components.resilience import FaultPolicy, outage_starts
+from simulation.engine.resilience import FaultPolicy, outage_starts
 from simulation.engine.runtime import NodeRuntime
 from simulation.errors import DesignError
 from simulation.llm.catalog import ModelSpec, model
@@ -153,7 +153,7 @@ class LLMServer(NodeRuntime):
         self.dropped = 0
         self.timed_out = 0
         self._t0 = 0.0
-        # fault policy (retries, breaker, outage_policy): shared with llm_api, see components/resilience.py
+        # fault policy (retries, breaker, outage_policy): shared with llm_api, see engine/resilience.py
         self.fault = FaultPolicy(self, params)
         if self.outages and self.fault.fail_in_flight:
             for t in outage_starts(self):
