@@ -185,7 +185,7 @@ def _runs(points: Sequence[Point]) -> tuple[list[Segment], list[Segment]]:
 
 
 def route_back_short(p1: Point, p2: Point, src: Rect, dst: Rect, rects: Sequence[Rect],
-                     used_h: list[Segment], used_v: list[Segment]) -> list[Point] | None:
+                     used_h: list[Segment], used_v: list[Segment], side: int = 0) -> list[Point] | None:
     """A back edge (target's input port left of the source's output port) by the shortest free detour:
 
     - a target wholly below (above) the source is entered from its top (bottom), the side that faces the
@@ -195,7 +195,8 @@ def route_back_short(p1: Point, p2: Point, src: Rect, dst: Rect, rects: Sequence
 
     ``used_h``/``used_v`` are runs other back edges already took: a route keeps a lane's distance from them
     (and they are extended with this route). None when no short route is free; the caller falls back to
-    :func:`route_back`."""
+    :func:`route_back`. ``side`` (+1 below, -1 above) keeps a second edge between the same two cards on the
+    side the first took: one above and one below would frame the cards between them like a group box."""
     (x1, y1), (x2, y2) = p1, p2
     span_lo, span_hi = min(x2, dst[0]) - 4 * STUB, max(x1, src[2], dst[2]) + 4 * STUB
     top, bottom = min(src[1], dst[1]) - 300, max(src[3], dst[3]) + 300
@@ -246,8 +247,12 @@ def route_back_short(p1: Point, p2: Point, src: Rect, dst: Rect, rects: Sequence
         return taken
     # Round-about routes: the channels nearest the ports first; stop once no farther channel can be shorter.
     best: tuple[float, list[Point]] | None = None
-    for y in sorted((y for y in ys if top <= y <= bottom), key=lambda v: abs(v - y1) + abs(v - y2)):
-        base = abs(y - y1) + abs(y - y2) + penalty
+    def channel_cost(y: float) -> float:
+        other_side = side != 0 and (y - y1) * side < 0
+        return abs(y - y1) + abs(y - y2) + penalty + (10_000.0 if other_side else 0.0)
+
+    for y in sorted((y for y in ys if top <= y <= bottom), key=channel_cost):
+        base = channel_cost(y)
         if best is not None and base >= best[0]:
             break
         pairs = sorted(((i + j, out_x, in_x) for i, out_x in enumerate(outs) for j, in_x in enumerate(ins)))

@@ -181,11 +181,16 @@ class DesignScene(QGraphicsScene):
             used_h: list[routing.Segment] = []
             used_v: list[routing.Segment] = []
             routes: dict[int, list[tuple[float, float]]] = {}
+            sides: dict[tuple[str, str], int] = {}  # the side the first edge between two cards went round
             for e in sorted(back, key=span):
                 p1, p2 = e.source.out_port(), e.target.in_port()
                 a, b = (p1.x(), p1.y()), (p2.x(), p2.y())
                 src, dst = rects[e.source.node_id], rects[e.target.node_id]
-                points = routing.route_back_short(a, b, src, dst, all_rects, used_h, used_v)
+                pair = (e.source.node_id, e.target.node_id)
+                points = routing.route_back_short(a, b, src, dst, all_rects, used_h, used_v, sides.get(pair, 0))
+                if points is not None and len(points) > 3 and pair not in sides:
+                    turn = points[2][1] - a[1]
+                    sides[pair] = 1 if turn > 0 else -1 if turn < 0 else 0
                 if points is None:
                     lane, out_rank, in_rank = self.back_lane(e)
                     floor = routing.floor_between(b[0] - routing.STUB, a[0] + routing.STUB, all_rects,
