@@ -578,7 +578,8 @@ class EdgeItem(QGraphicsItem):
         else:
             ends = (self.source.node_id, self.target.node_id)
             obstacles = [r for node_id, r in rects.items() if node_id not in ends]
-            points = routing.route_forward(a, b, obstacles)
+            merging = sum(1 for e in self.target.edges if e.target is self.target and not e.is_back_edge()) > 1
+            points = routing.route_forward(a, b, obstacles, trunk=merging)
         self._points = [QPointF(x, y) for x, y in points]
         self._path = _rounded(self._points, 6.0)
         # The head points along the last run: right into the input port, or down/up into a card's top/bottom.

@@ -60,8 +60,11 @@ def _near(rects: Sequence[Rect], box: Rect) -> list[Rect]:
     return [r for r in rects if r[0] < box[2] and box[0] < r[2] and r[1] < box[3] and box[1] < r[3]]
 
 
-def route_forward(p1: Point, p2: Point, obstacles: Sequence[Rect], exclude: Sequence[Rect] = ()) -> list[Point]:
-    """From the output port ``p1`` to the input port ``p2`` (p2 to the right of p1)."""
+def route_forward(p1: Point, p2: Point, obstacles: Sequence[Rect], exclude: Sequence[Rect] = (),
+                  trunk: bool = False) -> list[Point]:
+    """From the output port ``p1`` to the input port ``p2`` (p2 to the right of p1). ``trunk``: the target
+    has several incoming edges, so the vertical run sits just before its port where they all merge into one
+    line, instead of each edge bending at its own middle (a bunch of near-parallel lines beside the card)."""
     (x1, y1), (x2, y2) = p1, p2
     a, b = x1 + STUB, x2 - STUB
     if abs(y1 - y2) < 0.5:
@@ -69,7 +72,7 @@ def route_forward(p1: Point, p2: Point, obstacles: Sequence[Rect], exclude: Sequ
         if not path_hits(straight, obstacles):
             return straight
     # Candidate vertical channels between the ends: the middle first, then beside each card edge.
-    mid = (a + b) / 2
+    mid = b if trunk else (a + b) / 2
     box = (x1, min(y1, y2) - 400, x2, max(y1, y2) + 400)
     local = _near(obstacles, box)
     xs = {mid, a, b}
