@@ -176,7 +176,8 @@ def _clashes(fixed: float, lo: float, hi: float, used: Sequence[Segment], spacin
     return any(abs(fixed - f) < spacing - 0.5 and lo < h + STUB and start - STUB < hi for f, start, h in used)
 
 
-def _runs(points: Sequence[Point]) -> tuple[list[Segment], list[Segment]]:
+def runs(points: Sequence[Point]) -> tuple[list[Segment], list[Segment]]:
+    """The horizontal and vertical runs of an orthogonal polyline."""
     horizontal: list[Segment] = []
     vertical: list[Segment] = []
     for (ax, ay), (bx, by) in zip(points, points[1:]):
@@ -276,13 +277,13 @@ def _free(route: list[Point], local: Sequence[Rect], used_h: Sequence[Segment], 
     """Whether a route's inner part keeps clear of the cards and a lane away from runs already taken."""
     if path_hits(route[1:-1], local):
         return False
-    horizontal, vertical = _runs(route[1:-1])
+    horizontal, vertical = runs(route[1:-1])
     return not (any(_clashes(f, lo, hi, used_h, LANE) for f, lo, hi in horizontal)
                 or any(_clashes(f, lo, hi, used_v, SIDE_STEP) for f, lo, hi in vertical))
 
 
 def _take(route: list[Point], used_h: list[Segment], used_v: list[Segment]) -> None:
-    horizontal, vertical = _runs(route[1:-1])
+    horizontal, vertical = runs(route[1:-1])
     used_h.extend(horizontal)
     used_v.extend(vertical)
 

@@ -349,6 +349,33 @@ def test_fallback_edges_in_the_seed_chatbot_enter_from_the_top(qapp) -> None:  #
         scene.detach()
 
 
+def test_dragging_a_card_reroutes_its_back_edges_alone_and_clear_of_cards(qapp) -> None:  # type: ignore[no-untyped-def]
+    path = next(p for p in template_paths() if p.name.startswith("react-agent"))
+    scene = DesignScene(load_design(path), None)
+    try:
+        back = [e for e in scene.edge_items if e.is_back_edge()]
+        assert back
+        edge = back[0]
+        calls = []
+        original = routing.route_back_short
+        scene.user_dragging = True
+        try:
+            routing.route_back_short = lambda *a, **k: calls.append(1) or original(*a, **k)  # type: ignore[assignment]
+            item = edge.source
+            item.setPos(item.pos() + QPointF(40, 0))  # a drag step
+        finally:
+            routing.route_back_short = original  # type: ignore[assignment]
+            scene.user_dragging = False
+        moved_back = [e for e in item.edges if e.is_back_edge()]
+        assert 0 < len(calls) <= len(moved_back) < len(back)  # only the dragged card's back edges, not all
+        rects = list(scene.card_rects().values())
+        for e in moved_back:
+            points = [(p.x(), p.y()) for p in e.points()]
+            assert not routing.path_hits(points[1:-1], rects), f"{e.ends} crosses a card mid-drag"
+    finally:
+        scene.detach()
+
+
 @pytest.mark.parametrize("path", template_paths(), ids=lambda p: p.name.split(".")[0])
 def test_template_routes_avoid_cards_and_back_edges_do_not_overlap(qapp, path) -> None:  # type: ignore[no-untyped-def]
     scene = DesignScene(load_design(path), None)
