@@ -1,13 +1,16 @@
 """Orthogonal edge routing that keeps clear of the cards.
 
 Pure geometry on (left, top, right, bottom) tuples, no Qt, so it is cheap and testable. Every route leaves
-the source's output port heading right and enters the target's input port heading right (the arrow head
-always points right), with horizontal and vertical pieces only:
+the source's output port heading right, with horizontal and vertical pieces only:
 
-- a forward edge tries one vertical channel between the ends (3 pieces), scanning candidate x positions
-  outward from the middle, then a detour through a free horizontal channel (5 pieces);
-- a back edge (target left of the source: retries, agent loops) goes round underneath every card between
-  its ends, each in its own lane, so two back edges never share a segment.
+- a forward edge enters the target's input port heading right: one vertical channel between the ends
+  (3 pieces), scanning candidate x positions outward from the middle (from just before the port when
+  several edges merge into it, so they share one trunk), else a detour through a free horizontal channel;
+- a back edge (target's input port left of the source's: fallbacks, retries, agent loops) takes the
+  shortest free detour (:func:`route_back_short`): into a target wholly above or below the source from the
+  side facing it, otherwise round through the nearest free channel beside the row; the scene routes all
+  back edges together so their parallel runs keep a lane apart. Only when no short detour is free does one
+  go round underneath every card between its ends (:func:`route_back`), in its own lane.
 """
 
 from __future__ import annotations
