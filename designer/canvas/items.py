@@ -571,20 +571,27 @@ class EdgeItem(QGraphicsItem):
         rects = scene.card_rects() if hasattr(scene, "card_rects") else {}
         if self.source is self.target:
             points = routing.route_loop(a, b, self.source.scene_card_rect().top())
+        elif self.is_back_edge() and hasattr(scene, "back_route"):
+            points = scene.back_route(self)
         elif self.is_back_edge():
-            lane, out_rank, in_rank = scene.back_lane(self) if hasattr(scene, "back_lane") else (0, 0, 0)
-            lowest = max(self.source.scene_card_rect().bottom(), self.target.scene_card_rect().bottom())
-            floor = routing.floor_between(b[0] - routing.STUB, a[0] + routing.STUB, list(rects.values()), lowest)
-            points = routing.route_back(a, b, floor, lane, out_rank, in_rank)
+            points = routing.route_back(a, b, max(a[1], b[1]) + 40, 0)
         else:
             ends = (self.source.node_id, self.target.node_id)
             obstacles = [r for node_id, r in rects.items() if node_id not in ends]
-            points = routing.route_forward(a, b, obstacles)
+            merging = sum(1 for e in self.target.edges if e.target is self.target and not e.is_back_edge()) > 1
+            points = routing.route_forward(a, b, obstacles, trunk=merging)
         self._points = [QPointF(x, y) for x, y in points]
         self._path = _rounded(self._points, 6.0)
-        # Every route ends heading right into the input port, so the arrow head always points right.
+        # The head points along the last run: right into the input port, or down/up into a card's top/bottom.
         size = 9.0
-        self._arrow = QPolygonF([p2, p2 + QPointF(-size, size / 2), p2 + QPointF(-size, -size / 2)])
+        tip = self._points[-1]
+        last = self._points[-2] if len(self._points) > 1 else tip - QPointF(1, 0)
+        dx, dy = tip.x() - last.x(), tip.y() - last.y()
+        norm = max(abs(dx) + abs(dy), 1e-9)
+        ux, uy = dx / norm, dy / norm  # runs are orthogonal: a unit vector along one axis
+        back = QPointF(-ux * size, -uy * size)
+        side = QPointF(-uy * size / 2, ux * size / 2)
+        self._arrow = QPolygonF([tip, tip + back + side, tip + back - side])
         self._shape = None  # built on demand: only hit tests need it
         self._rect = self._path.controlPointRect().adjusted(-8, -8, 8, 8)
         layer = getattr(scene, "edge_layer", None)

@@ -55,6 +55,8 @@ class DesignScene(QGraphicsScene):
         self.run_issues: list[dict[str, Any]] = []
         self._card_rects: dict[str, tuple[float, float, float, float]] | None = None
         self._lanes: dict[int, tuple[int, int, int]] | None = None
+        self._back_routes: dict[int, list[tuple[float, float]]] | None = None
+        self._settled_back_routes: dict[int, list[tuple[float, float]]] = {}  # the last full routing
         self._reroute_timer = QTimer(self)
         self._reroute_timer.setSingleShot(True)
         self._reroute_timer.setInterval(0)
@@ -131,6 +133,7 @@ class DesignScene(QGraphicsScene):
     def _invalidate_routes(self) -> None:
         self._card_rects = None
         self._lanes = None
+        self._back_routes = None
 
     def card_rects(self) -> dict[str, tuple[float, float, float, float]]:
         if self._card_rects is None:
@@ -162,6 +165,64 @@ class DesignScene(QGraphicsScene):
                         ranks[id(e)] = rank
             self._lanes = {k: (lanes[k], out_rank[k], in_rank[k]) for k in lanes}
         return self._lanes.get(id(edge), (0, 0, 0))
+
+    def back_route(self, edge: EdgeItem) -> list[tuple[float, float]]:
+        """The route of a back edge. All back edges are routed together, the shortest first, so each takes
+        the nearest free detour a lane away from the others; one with no short detour goes round underneath
+        in its own lane (routing.route_back). While a card is dragged only this edge is routed, clear of the
+        others' routes from the last full pass (the full pass runs again once the drop is applied)."""
+        if self._back_routes is None and self.user_dragging and self._settled_back_routes:
+            return self._dragged_back_route(edge)
+        if self._back_routes is None:
+            rects = self.card_rects()
+            all_rects = list(rects.values())
+            back = [e for e in self.edge_items if e.is_back_edge()]
+
+            def span(e: EdgeItem) -> tuple[float, str]:
+                a, b = e.source.out_port(), e.target.in_port()
+                return abs(a.x() - b.x()) + abs(a.y() - b.y()), e.ends
+
+            used_h: list[routing.Segment] = []
+            used_v: list[routing.Segment] = []
+            routes: dict[int, list[tuple[float, float]]] = {}
+            sides: dict[tuple[str, str], int] = {}  # the side the first edge between two cards went round
+            for e in sorted(back, key=span):
+                p1, p2 = e.source.out_port(), e.target.in_port()
+                a, b = (p1.x(), p1.y()), (p2.x(), p2.y())
+                src, dst = rects[e.source.node_id], rects[e.target.node_id]
+                pair = (e.source.node_id, e.target.node_id)
+                points = routing.route_back_short(a, b, src, dst, all_rects, used_h, used_v, sides.get(pair, 0))
+                if points is not None and len(points) > 3 and pair not in sides:
+                    turn = points[2][1] - a[1]
+                    sides[pair] = 1 if turn > 0 else -1 if turn < 0 else 0
+                if points is None:
+                    lane, out_rank, in_rank = self.back_lane(e)
+                    floor = routing.floor_between(b[0] - routing.STUB, a[0] + routing.STUB, all_rects,
+                                                  max(src[3], dst[3]))
+                    points = routing.route_back(a, b, floor, lane, out_rank, in_rank)
+                routes[id(e)] = points
+            self._back_routes = routes
+            self._settled_back_routes = routes
+        return self._back_routes[id(edge)]
+
+    def _dragged_back_route(self, edge: EdgeItem) -> list[tuple[float, float]]:
+        used_h: list[routing.Segment] = []
+        used_v: list[routing.Segment] = []
+        for key, points in self._settled_back_routes.items():
+            if key != id(edge):
+                horizontal, vertical = routing.runs(points[1:-1])
+                used_h.extend(horizontal)
+                used_v.extend(vertical)
+        rects = self.card_rects()
+        p1, p2 = edge.source.out_port(), edge.target.in_port()
+        a, b = (p1.x(), p1.y()), (p2.x(), p2.y())
+        src, dst = rects[edge.source.node_id], rects[edge.target.node_id]
+        points = routing.route_back_short(a, b, src, dst, list(rects.values()), used_h, used_v)
+        if points is None:
+            floor = routing.floor_between(b[0] - routing.STUB, a[0] + routing.STUB, list(rects.values()),
+                                          max(src[3], dst[3]))
+            points = routing.route_back(a, b, floor, *self.back_lane(edge))
+        return points
 
     def node_geometry_changed(self) -> None:
         """A card moved or grew: cached rectangles are stale; every route is redone once the event loop is free."""

@@ -278,6 +278,104 @@ def _collinear_overlap(s, t) -> bool:  # type: ignore[no-untyped-def]
     return False
 
 
+def _bends(points) -> int:  # type: ignore[no-untyped-def]
+    return max(len(points) - 2, 0)
+
+
+def test_back_edge_to_a_card_below_enters_its_top_not_a_loop_from_the_left() -> None:
+    # A fallback card just below (and a little right of) its source: the error edge must drop into the
+    # card's top, not run under it and come back up into its left port (which reads as a self loop).
+    src = (0.0, 0.0, 148.0, 90.0)
+    dst = (100.0, 160.0, 248.0, 250.0)
+    p1, p2 = (148.0, 45.0), (100.0, 205.0)
+    points = routing.route_back_short(p1, p2, src, dst, [src, dst], [], [])
+    assert points is not None
+    assert points[-1][1] == dst[1] and dst[0] < points[-1][0] < dst[2]  # on the top side, facing the source
+    assert points[-2][1] < dst[1]  # arriving from above
+    assert _bends(points) <= 2
+    assert not routing.path_hits(points[1:-1], [src, dst])
+
+
+def test_back_edge_to_a_card_above_enters_its_bottom() -> None:
+    src = (100.0, 200.0, 248.0, 290.0)
+    dst = (0.0, 0.0, 148.0, 90.0)
+    points = routing.route_back_short((248.0, 245.0), (0.0, 45.0), src, dst, [src, dst], [], [])
+    assert points is not None
+    assert points[-1][1] == dst[3] and points[-2][1] > dst[3]
+    assert _bends(points) <= 3
+
+
+def test_back_edge_in_one_row_takes_the_channel_beside_the_row_not_under_the_design() -> None:
+    # Three cards in a row and a deep column of cards further down: the return edge from the last card to
+    # the first goes round just below (or above) the row, not under everything.
+    row = [(x, 0.0, x + 148.0, 90.0) for x in (0.0, 220.0, 440.0)]
+    far_below = [(220.0, y, 368.0, y + 90.0) for y in (300.0, 440.0, 580.0)]
+    cards = row + far_below
+    points = routing.route_back_short((588.0, 45.0), (0.0, 45.0), row[2], row[0], cards, [], [])
+    assert points is not None
+    assert max(y for _, y in points) < 300.0 - routing.CLEAR  # stays between the row and the cards below
+    assert points[-1] == (0.0, 45.0) and _bends(points) <= 4
+    assert not routing.path_hits(points[1:-1], cards)
+
+
+def test_parallel_back_edges_keep_a_lane_apart() -> None:
+    row = [(x, 0.0, x + 148.0, 90.0) for x in (0.0, 220.0, 440.0)]
+    used_h: list = []
+    used_v: list = []
+    first = routing.route_back_short((588.0, 45.0), (0.0, 45.0), row[2], row[0], row, used_h, used_v)
+    second = routing.route_back_short((588.0, 45.0), (0.0, 45.0), row[2], row[0], row, used_h, used_v, side=1
+                                      if first[2][1] > 45 else -1)
+    assert first is not None and second is not None
+    y_first, y_second = first[2][1], second[2][1]
+    assert (y_first - 45) * (y_second - 45) > 0  # the same side: no frame round the row
+    assert abs(y_first - y_second) >= routing.LANE - 0.5
+    assert abs(first[1][0] - second[1][0]) >= routing.SIDE_STEP - 0.5
+
+
+def test_fallback_edges_in_the_seed_chatbot_enter_from_the_top(qapp) -> None:  # type: ignore[no-untyped-def]
+    path = next(p for p in template_paths() if p.name.startswith("seed-chatbot-100k"))
+    scene = DesignScene(load_design(path), None)
+    try:
+        rects = scene.card_rects()
+        into_fallbacks = [e for e in scene.edge_items if e.target.node_id.startswith("fallback")
+                          and rects[e.target.node_id][1] > rects[e.source.node_id][3]]
+        assert into_fallbacks
+        for edge in into_fallbacks:
+            points = [(p.x(), p.y()) for p in edge.points()]
+            top = rects[edge.target.node_id][1]
+            assert abs(points[-1][1] - top) < 1e-6, f"{edge.ends} does not enter its target from the top"
+            assert _bends(points) <= 3
+    finally:
+        scene.detach()
+
+
+def test_dragging_a_card_reroutes_its_back_edges_alone_and_clear_of_cards(qapp) -> None:  # type: ignore[no-untyped-def]
+    path = next(p for p in template_paths() if p.name.startswith("react-agent"))
+    scene = DesignScene(load_design(path), None)
+    try:
+        back = [e for e in scene.edge_items if e.is_back_edge()]
+        assert back
+        edge = back[0]
+        calls = []
+        original = routing.route_back_short
+        scene.user_dragging = True
+        try:
+            routing.route_back_short = lambda *a, **k: calls.append(1) or original(*a, **k)  # type: ignore[assignment]
+            item = edge.source
+            item.setPos(item.pos() + QPointF(40, 0))  # a drag step
+        finally:
+            routing.route_back_short = original  # type: ignore[assignment]
+            scene.user_dragging = False
+        moved_back = [e for e in item.edges if e.is_back_edge()]
+        assert 0 < len(calls) <= len(moved_back) < len(back)  # only the dragged card's back edges, not all
+        rects = list(scene.card_rects().values())
+        for e in moved_back:
+            points = [(p.x(), p.y()) for p in e.points()]
+            assert not routing.path_hits(points[1:-1], rects), f"{e.ends} crosses a card mid-drag"
+    finally:
+        scene.detach()
+
+
 @pytest.mark.parametrize("path", template_paths(), ids=lambda p: p.name.split(".")[0])
 def test_template_routes_avoid_cards_and_back_edges_do_not_overlap(qapp, path) -> None:  # type: ignore[no-untyped-def]
     scene = DesignScene(load_design(path), None)
