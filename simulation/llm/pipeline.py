@@ -12,9 +12,19 @@ The server sees one engine: this class sums the virtual engines' state and stati
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from simulation.llm.scheduler import Engine, Seq
+
+
+def _mean(values: list[Any]) -> float:
+    return sum(values) / len(values)
+
+
+def _over_parts(name: str, combine: Callable[[list[Any]], Any]) -> property:
+    """A read-only attribute of the whole: ``combine`` (sum, max, any, _mean) of the virtual engines' values."""
+    return property(lambda self: combine([getattr(p, name) for p in self.parts]))
 
 
 class PipelineEngine:
@@ -57,25 +67,11 @@ class PipelineEngine:
             out.update(p.running)
         return out
 
-    @property
-    def total_blocks(self) -> int:
-        return sum(p.total_blocks for p in self.parts)
-
-    @property
-    def free(self) -> int:
-        return sum(p.free for p in self.parts)
-
-    @property
-    def decoding(self) -> int:
-        return sum(p.decoding for p in self.parts)
-
-    @property
-    def busy(self) -> bool:
-        return any(p.busy for p in self.parts)
-
-    @property
-    def run_dt(self) -> float:
-        return max(p.run_dt for p in self.parts)
+    total_blocks = _over_parts("total_blocks", sum)
+    free = _over_parts("free", sum)
+    decoding = _over_parts("decoding", sum)
+    busy = _over_parts("busy", any)
+    run_dt = _over_parts("run_dt", max)
 
     @property
     def prefix_caching(self) -> bool:
@@ -111,40 +107,15 @@ class PipelineEngine:
             weights += w
         return values, weights
 
-    @property
-    def last_t(self) -> float:
-        return max(p.last_t for p in self.parts)
+    last_t = _over_parts("last_t", max)
 
     # the GPUs are shared by the micro-batches: busy time is the union, approximated by the busiest stage's
     # share (each virtual engine's step spans every stage); areas of batch/KV/queue add up
-    @property
-    def busy_time(self) -> float:
-        return max(p.busy_time for p in self.parts)
-
-    @property
-    def batch_area(self) -> float:
-        return sum(p.batch_area for p in self.parts)
-
-    @property
-    def kv_area(self) -> float:
-        return sum(p.kv_area for p in self.parts) / len(self.parts)
-
-    @property
-    def queue_area(self) -> float:
-        return sum(p.queue_area for p in self.parts)
-
-    @property
-    def occupancy_area(self) -> float:
-        return sum(p.occupancy_area for p in self.parts) / len(self.parts)
-
-    @property
-    def preemptions(self) -> int:
-        return sum(p.preemptions for p in self.parts)
-
-    @property
-    def prefill_tokens(self) -> int:
-        return sum(p.prefill_tokens for p in self.parts)
-
-    @property
-    def decode_tokens(self) -> float:
-        return sum(p.decode_tokens for p in self.parts)
+    busy_time = _over_parts("busy_time", max)
+    batch_area = _over_parts("batch_area", sum)
+    kv_area = _over_parts("kv_area", _mean)
+    queue_area = _over_parts("queue_area", sum)
+    occupancy_area = _over_parts("occupancy_area", _mean)
+    preemptions = _over_parts("preemptions", sum)
+    prefill_tokens = _over_parts("prefill_tokens", sum)
+    decode_tokens = _over_parts("decode_tokens", sum)

@@ -177,12 +177,7 @@ class StepTimer:
         key = (batch, kv)
         hit = self._decode_cache.get(key)
         if hit is not None:
-            j = self.jitter
-            if j is None:
-                return hit
-            i = self._ji
-            self._ji = (i + 1) & JITTER_MASK
-            return hit * j[i]
+            return hit if self.jitter is None else self._varied(hit)
         k = self.spec_k
         tokens = batch * (k + 1)
         # the verify pass: every sequence's k drafted tokens plus one go through the target together (GEMMs
@@ -194,7 +189,7 @@ class StepTimer:
         ms += self._host_ms(batch)
         sec = ms / 1e3
         self._decode_cache[key] = sec
-        return self.decode_s(batch, kv_mean) if self.jitter is not None else sec
+        return sec if self.jitter is None else self._varied(sec)
 
     def mixed_s(self, batch: int, kv_mean: float, chunks: list[tuple[int, int]], sampled: int) -> float:
         """Seconds of a step with ``batch`` decodes plus prefill chunks [(new tokens, context after)]."""
@@ -209,12 +204,7 @@ class StepTimer:
         key = (batch, kv, ckey, sampled)
         hit = self._mixed_cache.get(key)
         if hit is not None:
-            j = self.jitter
-            if j is None:
-                return hit
-            i = self._ji
-            self._ji = (i + 1) & JITTER_MASK
-            return hit * j[i]
+            return hit if self.jitter is None else self._varied(hit)
         k = self.spec_k
         tokens = batch * (k + 1) + sum(c for c, _ in chunks)
         attn = self._decode_attn_ms(batch, kv) + sum(self._prefill_attn_ms(c, max(c, x)) for c, x in ckey)
@@ -226,7 +216,13 @@ class StepTimer:
         if len(self._mixed_cache) > 200_000:
             self._mixed_cache.clear()
         self._mixed_cache[key] = sec
-        return self.mixed_s(batch, kv_mean, chunks, sampled) if self.jitter is not None else sec
+        return sec if self.jitter is None else self._varied(sec)
+
+    def _varied(self, sec: float) -> float:
+        """``sec`` scaled by the next of this engine's step-variation factors (see jittered)."""
+        i = self._ji
+        self._ji = (i + 1) & JITTER_MASK
+        return sec * self.jitter[i]  # type: ignore[index]
 
     def jittered(self, cv: float, rng: Any) -> StepTimer:
         """A view of this timer (same memo tables) whose every step is scaled by a seeded lognormal factor of
