@@ -225,14 +225,10 @@ def _parse_empirical(args: dict[str, Any], path: str, base_dir: Path | None) -> 
 
 
 def _read_number_column(file: Path, path: str) -> list[float]:
-    try:
+    try:  # read_text_capped (in _read_numbers) already turns encoding and I/O errors into one line
         return _read_numbers(file, path)
-    except UnicodeDecodeError:
-        raise DesignError("not a UTF-8 text file", path) from None
     except csv.Error as exc:
         raise DesignError(f"malformed CSV ({exc})", path) from None
-    except OSError as exc:
-        raise DesignError(f"cannot read: {exc.strerror or exc}", path) from None
 
 
 def _read_numbers(file: Path, path: str) -> list[float]:

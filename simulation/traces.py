@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from pathlib import Path
 from typing import Any
 
 from simulation.errors import DesignError
+from simulation.safe_paths import read_text_capped
 
 MAX_TRACE_ROWS = 5_000_000
 
@@ -18,19 +20,16 @@ def read_trace(path: Path) -> list[tuple[float, int | None, int | None]]:
     where = f"trace {path.name}"
     try:
         return _read_trace_rows(path, where)
-    except UnicodeDecodeError:
-        raise DesignError("not a UTF-8 text file", where) from None
     except csv.Error as exc:
         raise DesignError(f"malformed CSV ({exc})", where) from None
     except RecursionError:
         raise DesignError("a JSON line is nested too deeply", where) from None
-    except OSError as exc:
-        raise DesignError(f"cannot read: {exc.strerror or exc}", where) from None
 
 
 def _read_trace_rows(path: Path, where: str) -> list[tuple[float, int | None, int | None]]:
     rows: list[tuple[float, int | None, int | None]] = []
-    with path.open(encoding="utf-8") as fh:
+    # read_text_capped: regular files only, capped on the bytes read, UTF-8 and I/O errors as one line
+    with io.StringIO(read_text_capped(path, where, what="trace"), newline=None) as fh:
         if path.suffix.lower() in (".jsonl", ".json"):
             for lineno, line in enumerate(fh, 1):
                 if not line.strip():
